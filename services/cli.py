@@ -1,0 +1,287 @@
+"""The `elo` command: up, worker, scheduler, migrate, create-token, seed-demo (and each
+service's own commands from `services/<name>/commands.py`)."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
+
+import click
+
+from services import SERVICES
+from shared.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("elo")
+
+
+def settings_or_exit() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as error:
+        click.echo(f"elo: setting {error}", err=True)
+        sys.exit(2)
+
+
+@click.group()
+def main() -> None:
+    """ELO network services."""
+    logging.basicConfig(level=os.environ.get("ELO_LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def service_databases() -> list[tuple[str, Any]]:
+    return [(info.name, info.module().db) for info in SERVICES]
+
+
+def migrate_all(settings: Settings) -> None:
+    from shared.migrations import upgrade
+
+    for info in SERVICES:
+        database = info.module().db
+        database.configure(settings.database_url(info.name))
+        upgrade(database, info.migrations_dir)
+
+
+@main.command()
+def migrate() -> None:
+    """Bring every service's database to the newest schema."""
+    migrate_all(settings_or_exit())
+    click.echo("Databases are up to date.")
+
+
+@main.command("create-token")
+@click.option("--role", type=click.Choice(["coordinator", "editor", "organizer"]), required=True)
+@click.option("--label", default="", help="Who or what the token is for.")
+def create_token(role: str, label: str) -> None:
+    """Print a new admin token once. Only its hash is stored."""
+    from shared.auth import new_token, store_token
+
+    settings = settings_or_exit()
+    migrate_all(settings)
+    token = new_token()
+    for _name, database in service_databases():
+        with database.transaction() as session:
+            store_token(session, token, role, label)
+    click.echo(token)
+
+
+@main.command("create-user")
+@click.option("--email", required=True, help="The address the person logs in with.")
+@click.option("--role", type=click.Choice(["coordinator", "editor", "organizer"]), required=True)
+@click.option("--name", default="", help="The person's name, shown in the workspace.")
+def create_user(email: str, role: str, name: str) -> None:
+    """Create a workspace login (or set a new password). The password is asked for, or read from
+    ELO_NEW_USER_PASSWORD when a script runs this."""
+    from shared.web_auth import MIN_PASSWORD_LENGTH, PasswordTooShort, hash_password, save_user
+
+    settings = settings_or_exit()
+    password = os.environ.get("ELO_NEW_USER_PASSWORD") or click.prompt(
+        "Password", hide_input=True, confirmation_prompt=True)
+    try:
+        password_hash = hash_password(password)
+    except PasswordTooShort:
+        click.echo(f"elo: the password needs at least {MIN_PASSWORD_LENGTH} characters", err=True)
+        sys.exit(2)
+    migrate_all(settings)
+    for _name, database in service_databases():
+        with database.transaction() as session:
+            save_user(session, email=email, role=role, password_hash=password_hash, name=name)
+    click.echo(f"{email} can now log in at {settings.base_url}/newsletter/admin/ and {settings.base_url}/events/admin/")
+
+
+@main.command("seed-demo")
+def seed_demo() -> None:
+    """Load demo content from the seeds into every service."""
+    settings = settings_or_exit()
+    migrate_all(settings)
+    load_demo(settings)
+    click.echo("Demo content loaded.")
+
+
+def load_demo(settings: Settings) -> None:
+    from shared.broker import get_broker
+
+    get_broker()
+    for info in SERVICES:
+        app = info.module().create_app({"ELO_SETTINGS": settings})
+        with app.app_context(), info.module().db.transaction() as session:
+            info.module("demo").seed(session)
+
+
+def import_actors() -> None:
+    importlib.import_module("services.worker")
+
+
+def import_jobs() -> None:
+    for info in SERVICES:
+        try:
+            importlib.import_module(f"{info.package}.jobs")
+        except ModuleNotFoundError as error:
+            if error.name != f"{info.package}.jobs":
+                raise
+
+
+def scheduler_steps(settings: Settings, sweep_every: float = 10.0) -> list[Callable[[], object]]:
+    """One step per service: run due jobs; every `sweep_every` seconds also sweep the outbox."""
+    from shared import apps
+    from shared.outbox import sweep
+    from shared.scheduler import tick
+
+    last_sweep = {"at": 0.0}
+    steps: list[Callable[[], object]] = []
+    for info in SERVICES:
+        database = info.module().db
+
+        def step(service: str = info.name, database: Any = database) -> None:
+            with apps.get_app(service).app_context():
+                tick(database)
+                if time.monotonic() - last_sweep.get(service, 0.0) >= sweep_every:
+                    last_sweep[service] = time.monotonic()
+                    sweep(database, resend_after=settings.outbox_resend_after)
+
+        steps.append(step)
+    return steps
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--demo", is_flag=True, help="Load demo content when the data directory is new.")
+@click.option("--threads", default=4, show_default=True, type=int, help="Worker threads for messages.")
+def up(host: str, port: int, demo: bool, threads: int) -> None:
+    """Run everything in one process: the web apps, a worker and the scheduler."""
+    from dramatiq import Worker
+    from waitress import create_server
+
+    from services.gateway import create_gateway
+    from shared.broker import get_broker
+    from shared.outbox import forget_relays, sweep
+    from shared.scheduler import SchedulerLoop
+
+    settings = settings_or_exit()
+    _port_free_or_exit(host, port)
+    migrate_all(settings)
+    demo_marker = settings.data_dir / ".demo-loaded"
+    if demo and not demo_marker.exists():
+        load_demo(settings)
+        demo_marker.touch()
+        click.echo("Demo content loaded.")
+    wsgi, _apps = create_gateway({"ELO_SETTINGS": settings})
+    broker = get_broker()
+    import_actors()
+    import_jobs()
+    if settings.embedded_broker:
+        # The in-memory broker starts empty: whatever was not acknowledged before goes again.
+        for _name, database in service_databases():
+            forget_relays(database)
+            sweep(database, resend_after=settings.outbox_resend_after, include_fresh=True)
+    worker = Worker(broker, worker_threads=threads, worker_timeout=100)
+    worker.start()
+    scheduler = SchedulerLoop(scheduler_steps(settings))
+    scheduler_thread = threading.Thread(target=scheduler.run, name="elo-scheduler", daemon=True)
+    scheduler_thread.start()
+    server = create_server(wsgi, host=host, port=port, threads=8)
+    _stop_on_sigterm()
+    click.echo(f"ELO network is running at http://{host}:{port}/  (Ctrl-C stops it)")
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        click.echo("Stopping…")
+    finally:
+        server.close()
+        scheduler.stop()
+        scheduler_thread.join(timeout=5)
+        worker.stop(timeout=10_000)
+        for _name, database in service_databases():
+            database.dispose()
+    click.echo("Stopped.")
+
+
+def _port_free_or_exit(host: str, port: int) -> None:
+    """A second `make run` while the first still runs: say so in one line, before any work."""
+    import socket
+
+    family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as waitress does
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            click.echo(f"elo: port {port} on {host} is in use ({error.strerror}). Is ELO already running? "
+                       f"Stop it, or choose another port: make run PORT={port + 1}, or elo up --port {port + 1}",
+                       err=True)
+            sys.exit(2)
+
+
+def _stop_on_sigterm() -> None:
+    def raise_interrupt(_signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, raise_interrupt)
+
+
+@main.command()
+@click.option("--processes", default=1, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+def worker(processes: int, threads: int) -> None:
+    """Run dramatiq worker processes for every service's actors."""
+    settings = settings_or_exit()
+    if settings.embedded_broker:
+        click.echo("elo: setting ELO_BROKER_URL: a separate worker needs amqp:// or redis:// "
+                   "(the embedded run has its worker inside `elo up`)", err=True)
+        sys.exit(2)
+    args = [sys.executable, "-m", "dramatiq", "services.worker", "--processes", str(processes),
+            "--threads", str(threads)]
+    os.execv(sys.executable, args)  # noqa: S606 - replaces this process with dramatiq's own runner
+
+
+@main.command()
+@click.option("--interval", default=1.0, show_default=True, type=float, help="Seconds between ticks.")
+def scheduler(interval: float) -> None:
+    """Run due jobs and re-send unacknowledged messages, until stopped."""
+    from services.gateway import create_gateway
+    from shared.broker import get_broker
+    from shared.scheduler import SchedulerLoop
+
+    settings = settings_or_exit()
+    create_gateway({"ELO_SETTINGS": settings})
+    get_broker()
+    import_actors()
+    import_jobs()
+    loop = SchedulerLoop(scheduler_steps(settings), interval=interval)
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        loop.stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    click.echo("Scheduler running.")
+    loop.run()
+    click.echo("Scheduler stopped.")
+
+
+def _add_service_commands() -> None:
+    for info in SERVICES:
+        try:
+            module = importlib.import_module(f"{info.package}.commands")
+        except ModuleNotFoundError as error:
+            if error.name != f"{info.package}.commands":
+                raise
+            continue
+        for command in module.commands:
+            main.add_command(command)
+
+
+_add_service_commands()
+
+
+if __name__ == "__main__":
+    main()

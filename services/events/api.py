@@ -1,0 +1,208 @@
+"""JSON API of the events service (flask-smorest): public list and registration, organiser admin,
+personal data for the subscriptions service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import fields, validate
+
+from services.events import operations
+from services.events.limits import limit_registrations
+from services.events.models import Event, Registration, db
+from services.events.schemas import (
+    AdminEventOut,
+    EventFilter,
+    EventInput,
+    EventOut,
+    EventUpdate,
+    PersonalDataRequest,
+    RegistrationAnswer,
+    RegistrationInput,
+    RegistrationOut,
+    RegistrationPatch,
+)
+from shared.auth import SERVICE_ROLE, require_role
+from shared.schemas import QuerySchema
+
+blp = Blueprint("events_api", __name__, url_prefix="/api/v1", description="Events, registrations and feedback")
+
+
+class StatusFilter(QuerySchema):
+    status = fields.String(load_default=None, validate=validate.OneOf(("confirmed", "waitlisted", "cancelled")))
+
+
+def _commit() -> None:
+    db.session.commit()
+
+
+@blp.route("/events")
+class Events(MethodView):
+    @blp.arguments(EventFilter, location="query")
+    @blp.response(200, EventOut(many=True))
+    def get(self, filters: dict[str, Any]) -> list[Event]:
+        """Upcoming public events, soonest first (the newsletter's "Upcoming events")."""
+        return operations.upcoming_events(db.session(), kind=filters["kind"], theme=filters["theme"],
+                                          language=filters["lang"], limit=filters["limit"])
+
+    @require_role("organizer")
+    @blp.arguments(EventInput)
+    @blp.response(201, AdminEventOut)
+    def post(self, data: dict[str, Any]) -> Event:
+        """Create an event (organiser)."""
+        event = operations.create_event(db.session(), data)
+        _commit()
+        return event
+
+
+@blp.route("/events/<int:event_id>")
+class EventItem(MethodView):
+    @require_role("organizer")
+    @blp.response(200, AdminEventOut)
+    def get(self, event_id: int) -> Event:
+        """One event with its organiser-only fields."""
+        return operations.get_event(db.session(), event_id)
+
+    @require_role("organizer")
+    @blp.arguments(EventUpdate)
+    @blp.response(200, AdminEventOut)
+    def patch(self, changes: dict[str, Any], event_id: int) -> Event:
+        """Change an event; a new time or place raises SEQUENCE and notifies the registered."""
+        event = operations.update_event(db.session(), event_id, changes)
+        _commit()
+        return event
+
+
+@blp.route("/events/<int:event_id>/cancel")
+class EventCancel(MethodView):
+    @require_role("organizer")
+    @blp.response(200, AdminEventOut)
+    def post(self, event_id: int) -> Event:
+        """Cancel an event: it stays in the feeds as STATUS:CANCELLED; the registered are told."""
+        event = operations.cancel_event(db.session(), event_id)
+        _commit()
+        return event
+
+
+@blp.route("/events/<int:event_id>/registrations")
+class EventRegistrations(MethodView):
+    @blp.arguments(RegistrationInput)
+    @blp.response(201, RegistrationAnswer)
+    def post(self, data: dict[str, Any], event_id: int) -> dict[str, Any]:
+        """Register: `confirmed` (a seat) or `waitlisted`. The same address again keeps its place and
+        gets a fresh confirmation email."""
+        limit_registrations(data.get("email"))
+        outcome = operations.register(db.session(), event_id, data, secret_key=current_app.config["SECRET_KEY"],
+                                      default_language=_request_language())
+        status = outcome.registration.status.value
+        _commit()
+        detail = ("You have a seat. We sent a confirmation by email." if status == "confirmed"
+                  else "The event is full. You are on the waiting list; we sent a notice by email.")
+        return {"status": status, "event_id": event_id, "detail": detail}
+
+    @require_role("organizer")
+    @blp.arguments(StatusFilter, location="query")
+    @blp.response(200, RegistrationOut(many=True))
+    def get(self, filters: dict[str, Any], event_id: int) -> list[Registration]:
+        """Registrations in queue order (organiser)."""
+        return operations.list_registrations(db.session(), event_id, filters["status"])
+
+
+def _request_language() -> str:
+    best = request.accept_languages.best_match(("fi", "sv", "en"))
+    return best or str(current_app.config.get("PRIMARY_LANGUAGE", "fi"))
+
+
+# Views that answer with a CSV file or a free-form summary document their 200 here (flask-smorest
+# documents only what passes through @blp.response).
+CSV_RESPONSE = {"200": {"description": "A CSV file (UTF-8 with BOM)",
+                        "content": {"text/csv": {"schema": {"type": "string"}}}}}
+JSON_OBJECT_RESPONSE = {"200": {"description": "A summary",
+                                "content": {"application/json": {"schema": {"type": "object"}}}}}
+
+
+def _csv(text: str, filename: str) -> Response:
+    return Response(text.encode("utf-8"), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                             "Content-Type": "text/csv; charset=utf-8"})
+
+
+@blp.route("/events/<int:event_id>/registrations.csv")
+@blp.doc(responses=CSV_RESPONSE)
+@require_role("organizer")
+def registrations_csv(event_id: int) -> Response:
+    """Registrations as CSV (UTF-8 with BOM, opens in Excel)."""
+    return _csv(operations.registrations_csv(db.session(), event_id), f"registrations-{event_id}.csv")
+
+
+@blp.route("/events/<int:event_id>/counts")
+@blp.doc(responses=JSON_OBJECT_RESPONSE)
+@require_role("organizer")
+def registration_counts(event_id: int) -> dict[str, Any]:
+    """Counts by status, participation mode and organisation."""
+    return operations.registration_counts(db.session(), event_id)
+
+
+@blp.route("/events/<int:event_id>/feedback")
+@blp.doc(responses=JSON_OBJECT_RESPONSE)
+@require_role("organizer")
+def feedback_summary(event_id: int) -> dict[str, Any]:
+    """Anonymous feedback summary."""
+    return operations.feedback_summary(db.session(), event_id)
+
+
+@blp.route("/events/<int:event_id>/feedback.csv")
+@blp.doc(responses=CSV_RESPONSE)
+@require_role("organizer")
+def feedback_csv(event_id: int) -> Response:
+    """Anonymous feedback as CSV (UTF-8 with BOM)."""
+    return _csv(operations.feedback_csv(db.session(), event_id), f"feedback-{event_id}.csv")
+
+
+@blp.route("/registrations/<int:registration_id>")
+class RegistrationItem(MethodView):
+    @require_role("organizer")
+    @blp.arguments(RegistrationPatch)
+    @blp.response(200, RegistrationOut)
+    def patch(self, data: dict[str, Any], registration_id: int) -> Registration:
+        """Set the check-in flag."""
+        registration = operations.set_checked_in(db.session(), registration_id, data["checked_in"])
+        _commit()
+        return registration
+
+
+@blp.route("/registrations/<int:registration_id>/promote")
+class RegistrationPromote(MethodView):
+    @require_role("organizer")
+    @blp.response(200, RegistrationOut)
+    def post(self, registration_id: int) -> Registration:
+        """Give a waiting person a seat by hand."""
+        registration = operations.promote(db.session(), registration_id)
+        _commit()
+        return registration
+
+
+@blp.route("/registrations/<int:registration_id>/cancel")
+class RegistrationCancel(MethodView):
+    @require_role("organizer")
+    @blp.response(200, RegistrationOut)
+    def post(self, registration_id: int) -> Registration:
+        """Cancel a registration for the person; a freed seat goes to the waiting list."""
+        registration = operations.cancel_registration(db.session(), registration_id)
+        _commit()
+        return registration
+
+
+@blp.route("/personal-data/export")
+class PersonalDataExport(MethodView):
+    @require_role(SERVICE_ROLE)
+    @blp.arguments(PersonalDataRequest)
+    @blp.response(200)
+    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Everything held about an address (for the subscriptions service's export)."""
+        exported = operations.export_personal_data(db.session(), data["email"],
+                                                   secret_key=current_app.config["SECRET_KEY"])
+        return {"service": "events", "data": exported}

@@ -1,0 +1,174 @@
+"""iCalendar (RFC 5545 / RFC 7986) output for feeds and email attachments.
+
+The text is written directly, not through icalendar's object model: a 1,000-event feed is
+served faster than icalendar alone serialises the same calendar (bench/feeds.py). Only the
+VTIMEZONE blocks come from icalendar (`Timezone.from_tzid`), cached per zone and year range.
+Every event has a stable UID `<uuid>@<host>`, so a feed entry and an email attachment are
+the same calendar object; SEQUENCE grows when time or place changes; a cancelled event stays
+with STATUS:CANCELLED.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+import zoneinfo
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from icalendar import Timezone
+
+from services.events.models import Event, EventMode, EventStatus
+
+PRODID = "-//ELO-verkosto//Events//FI"
+REFRESH_INTERVAL = "PT1H"
+_ESCAPES = re.compile(r"([\\;,\n])")
+_ESCAPED = {"\\": "\\\\", ";": "\\;", ",": "\\,", "\n": "\\n"}
+ONLINE_LOCATION = {"fi": "Etänä (verkossa)", "sv": "På distans (online)", "en": "Online"}
+
+
+@dataclass(frozen=True)
+class Personal:
+    """What a registered participant may see in their own copy: the online link."""
+
+    online_url: str
+
+
+def escape_text(value: str) -> str:
+    """A TEXT value (RFC 5545 3.3.11): backslash, semicolon, comma and newline escaped."""
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return _ESCAPES.sub(lambda match: _ESCAPED[match.group(1)], value)
+
+
+def fold(line: str) -> str:
+    """Fold a content line at 75 octets without splitting a UTF-8 character (RFC 5545 3.1)."""
+    if len(line) <= 75 and line.isascii():
+        return line
+    encoded = line.encode()
+    if len(encoded) <= 75:
+        return line
+    parts: list[str] = []
+    start, limit = 0, 75
+    while start < len(encoded):
+        end = min(start + limit, len(encoded))
+        while end < len(encoded) and (encoded[end] & 0xC0) == 0x80:
+            end -= 1
+        parts.append(encoded[start:end].decode())
+        start, limit = end, 74  # continuation lines begin with a space
+    return "\r\n ".join(parts)
+
+
+def utc_stamp(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def local_stamp(moment: dt.datetime, zone: str) -> str:
+    return moment.astimezone(zoneinfo.ZoneInfo(zone)).strftime("%Y%m%dT%H%M%S")
+
+
+def uid_of(event: Event, host: str) -> str:
+    return f"{event.uid}@{host}"
+
+
+def host_of(base_url: str) -> str:
+    return urlsplit(base_url).hostname or "localhost"
+
+
+@functools.lru_cache(maxsize=64)
+def vtimezone(zone: str, first_year: int, last_year: int) -> str:
+    """The VTIMEZONE block of `zone` covering the years the events use (icalendar, cached)."""
+    block = Timezone.from_tzid(zone, first_date=dt.date(first_year, 1, 1), last_date=dt.date(last_year + 1, 1, 1))
+    text: str = block.to_ical().decode()
+    return text.replace("\r\n", "\n").strip().replace("\n", "\r\n")
+
+
+def plain_description(event: Event, language: str, event_url: str, personal: Personal | None) -> str:
+    parts = [event.text("description", language).strip(), event_url]
+    if event.organiser_name or event.organiser_email:
+        parts.append(" ".join(p for p in (event.organiser_name, event.organiser_email) if p))
+    if personal is not None and personal.online_url:
+        parts.append(personal.online_url)
+    return "\n\n".join(p for p in parts if p)
+
+
+def location_of(event: Event, language: str, personal: Personal | None) -> str:
+    if event.mode is EventMode.ONLINE:
+        online = ONLINE_LOCATION.get(language, ONLINE_LOCATION["en"])
+        return f"{online}: {personal.online_url}" if personal and personal.online_url else online
+    if event.mode is EventMode.HYBRID:
+        return f"{event.address} / {ONLINE_LOCATION.get(language, ONLINE_LOCATION['en'])}"
+    return event.address
+
+
+def vevent_lines(event: Event, *, host: str, language: str, event_url: str,
+                 personal: Personal | None = None) -> list[str]:
+    """The VEVENT of one event (public unless `personal` carries the online link)."""
+    zone = event.timezone
+    status = "CANCELLED" if event.status is EventStatus.CANCELLED else "CONFIRMED"
+    lines = [
+        "BEGIN:VEVENT",
+        f"UID:{uid_of(event, host)}",
+        f"DTSTAMP:{utc_stamp(event.updated_at)}",
+        f"CREATED:{utc_stamp(event.created_at)}",
+        f"LAST-MODIFIED:{utc_stamp(event.updated_at)}",
+        f"SEQUENCE:{event.sequence}",
+        f"STATUS:{status}",
+        f"SUMMARY:{escape_text(event.text('title', language))}",
+        f"DTSTART;TZID={zone}:{local_stamp(event.starts_at, zone)}",
+        f"DTEND;TZID={zone}:{local_stamp(event.ends_at, zone)}",
+        f"DESCRIPTION:{escape_text(plain_description(event, language, event_url, personal))}",
+        f"URL:{event_url}",
+    ]
+    location = location_of(event, language, personal)
+    if location:
+        lines.append(f"LOCATION:{escape_text(location)}")
+    if event.themes:
+        lines.append("CATEGORIES:" + ",".join(escape_text(theme) for theme in event.themes))
+    if event.rrule:
+        lines.append(f"RRULE:{event.rrule}")
+        start_time = event.starts_at.astimezone(zoneinfo.ZoneInfo(zone)).strftime("T%H%M%S")
+        for excluded in event.exdates:
+            lines.append(f"EXDATE;TZID={zone}:{str(excluded).replace('-', '')}{start_time}")
+    if event.status is EventStatus.CANCELLED:
+        lines.append("TRANSP:TRANSPARENT")
+    lines.append("END:VEVENT")
+    return lines
+
+
+def calendar_text(events: Sequence[Event], *, host: str, name: str, language: str,
+                  url_for_event: Callable[[str], str] | None = None, base_url: str = "",
+                  personal: dict[int, Personal] | None = None) -> str:
+    """A whole VCALENDAR (METHOD:PUBLISH) with one VTIMEZONE per TZID used."""
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:{PRODID}",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{escape_text(name)}",
+        f"NAME:{escape_text(name)}",
+        "X-WR-TIMEZONE:Europe/Helsinki",
+        f"REFRESH-INTERVAL;VALUE=DURATION:{REFRESH_INTERVAL}",
+        f"X-PUBLISHED-TTL:{REFRESH_INTERVAL}",
+    ]
+    lines.extend(_timezones(events))
+    for event in events:
+        event_url = url_for_event(event.slug) if url_for_event else f"{base_url}/events/{event.slug}"
+        lines.extend(vevent_lines(event, host=host, language=language, event_url=event_url,
+                                  personal=(personal or {}).get(event.id)))
+    lines.append("END:VCALENDAR")
+    return "\r\n".join(fold(line) for line in lines) + "\r\n"
+
+
+def _timezones(events: Iterable[Event]) -> list[str]:
+    years: dict[str, tuple[int, int]] = {}
+    for event in events:
+        first, last = years.get(event.timezone, (event.starts_at.year, event.ends_at.year))
+        last_year = event.ends_at.year + (2 if event.rrule else 0)
+        years[event.timezone] = (min(first, event.starts_at.year), max(last, last_year))
+    lines: list[str] = []
+    for zone, (first, last) in sorted(years.items()):
+        lines.extend(vtimezone(zone, first, last).split("\r\n"))
+    return lines

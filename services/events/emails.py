@@ -1,0 +1,136 @@
+"""The emails the events service sends, as outbox rows for `mailer.send_email`.
+
+Each email has an idempotency key stable per purpose (`registration-confirmed:<id>:<n>`,
+`event-reminder:<id>:2d`, …): the mailer sends one key once, so a retried job or a
+doubled message never doubles an email. Emails go in the registrant's language.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from services.events import links
+from services.events.calendar import Personal, calendar_text, host_of
+from services.events.models import Event, EventMode, Participation, Registration
+from shared.contract import SEND_EMAIL, EmailRequest, dump_payload
+from shared.db import utcnow
+from shared.outbox import enqueue
+
+
+def sees_online_link(event: Event, registration: Registration) -> bool:
+    """Remote participants (and everyone at an online event) get the online link."""
+    if not event.online_url:
+        return False
+    return event.mode is EventMode.ONLINE or registration.participation is Participation.REMOTE
+
+
+def ics_attachment(event: Event, registration: Registration) -> dict[str, str]:
+    """The event as the registrant's own calendar object: same UID as the feeds, METHOD:PUBLISH."""
+    personal = {event.id: Personal(event.online_url)} if sees_online_link(event, registration) else None
+    text = calendar_text([event], host=host_of(links.base_url()), name=event.text("title", registration.language),
+                         language=registration.language, base_url=links.base_url(), personal=personal)
+    return {"filename": "event.ics", "content_type": "text/calendar; method=PUBLISH", "content": text}
+
+
+def event_context(event: Event, registration: Registration) -> dict[str, Any]:
+    language = registration.language
+    context: dict[str, Any] = {
+        "event_title": event.text("title", language),
+        "event_kind": event.kind.value,
+        "starts_at": event.starts_at.isoformat(),
+        "ends_at": event.ends_at.isoformat(),
+        "mode": event.mode.value,
+        "participation": registration.participation.value,
+        "address": event.address if event.mode is not EventMode.ONLINE else "",
+        "online_url": event.online_url if sees_online_link(event, registration) else "",
+        "event_url": links.event_url(event.slug),
+        "registration_url": links.registration_url(registration.id),
+        "calendar_url": links.personal_calendar_url(registration.id),
+        "organiser_name": event.organiser_name,
+        "organiser_email": event.organiser_email,
+        "personal": {"name": registration.name},
+    }
+    return context
+
+
+def send(session: Session, *, template: str, key: str, registration: Registration, event: Event,
+         extra: dict[str, Any] | None = None, with_ics: bool = False) -> None:
+    context = event_context(event, registration)
+    context.update(extra or {})
+    payload = dump_payload(EmailRequest, {
+        "idempotency_key": key,
+        "template": template,
+        "language": registration.language,
+        "recipient": {"email": registration.email, "name": registration.name},
+        "context": context,
+        "attachments": [ics_attachment(event, registration)] if with_ics else [],
+        "origin": str(current_app.config.get("SERVICE", "events")),
+    })
+    enqueue(session, SEND_EMAIL, payload)
+
+
+# A retried request or a double click registers again within seconds: the first email is on its
+# way, so a second one would only be a duplicate (and a way to flood someone's inbox).
+REPEAT_CONFIRMATION_AFTER = dt.timedelta(minutes=10)
+
+
+def confirmation(session: Session, event: Event, registration: Registration, *, repeat: bool = False) -> None:
+    """Confirmed → confirmation with .ics; waitlisted → waiting-list notice.
+
+    A repeat registration gets a fresh one, unless the last one went out moments ago.
+    """
+    now = utcnow()
+    last = registration.last_confirmation_at
+    if repeat and last is not None and now - last < REPEAT_CONFIRMATION_AFTER:
+        return
+    registration.last_confirmation_at = now
+    registration.confirmations_sent += 1
+    n = registration.confirmations_sent
+    if registration.holds_seat:
+        send(session, template="registration-confirmed", key=f"registration-confirmed:{registration.id}:{n}",
+             registration=registration, event=event, with_ics=True)
+    else:
+        send(session, template="registration-waitlisted", key=f"registration-waitlisted:{registration.id}:{n}",
+             registration=registration, event=event)
+
+
+def promotion(session: Session, event: Event, registration: Registration) -> None:
+    stamp = registration.queued_at.strftime("%Y%m%d%H%M%S%f")
+    send(session, template="registration-promoted", key=f"registration-promoted:{registration.id}:{stamp}",
+         registration=registration, event=event, with_ics=True)
+
+
+def cancellation(session: Session, event: Event, registration: Registration) -> None:
+    stamp = registration.queued_at.strftime("%Y%m%d%H%M%S%f")
+    send(session, template="registration-cancelled", key=f"registration-cancelled:{registration.id}:{stamp}",
+         registration=registration, event=event)
+
+
+def change_notice(session: Session, event: Event, registration: Registration) -> None:
+    send(session, template="event-changed", key=f"event-changed:{registration.id}:{event.sequence}",
+         registration=registration, event=event, with_ics=registration.holds_seat)
+
+
+def event_cancelled(session: Session, event: Event, registration: Registration) -> None:
+    send(session, template="event-cancelled", key=f"event-cancelled:{registration.id}:{event.sequence}",
+         registration=registration, event=event, with_ics=True)
+
+
+def reminder(session: Session, event: Event, registration: Registration, label: str,
+             starts_at: dt.datetime | None = None) -> None:
+    """`label` is 2d / 2h (and the occurrence's date for a recurring event); `starts_at` the occurrence."""
+    extra: dict[str, Any] = {"reminder": label}
+    if starts_at is not None and starts_at != event.starts_at:
+        ends_at = starts_at + (event.ends_at - event.starts_at)
+        extra.update(starts_at=starts_at.isoformat(), ends_at=ends_at.isoformat())
+    send(session, template="event-reminder", key=f"event-reminder:{registration.id}:{label}",
+         registration=registration, event=event, extra=extra)
+
+
+def feedback_request(session: Session, event: Event, registration: Registration) -> None:
+    send(session, template="feedback-request", key=f"feedback-request:{registration.id}",
+         registration=registration, event=event, extra={"feedback_url": links.feedback_url(registration.id)})

@@ -1,0 +1,25 @@
+"""Scheduler handlers of the events service: reminders and feedback requests.
+
+Each is a job row with `due_at` (see operations.schedule_event_jobs), claimed with row locks
+by a scheduler tick, so two schedulers never run one twice; the emails also carry stable
+idempotency keys (`event-reminder:<registration id>:2d`, `feedback-request:<registration id>`).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from services.events import operations
+from shared.models import Job
+from shared.scheduler import job_handler
+
+
+@job_handler(operations.REMIND_JOB)
+def remind(session: Session, job: Job) -> None:
+    operations.send_reminders(session, int(job.payload["event_id"]), int(job.payload["minutes"]),
+                              job.payload.get("occurrence"))
+
+
+@job_handler(operations.FEEDBACK_JOB)
+def request_feedback(session: Session, job: Job) -> None:
+    operations.send_feedback_requests(session, int(job.payload["event_id"]))

@@ -1,0 +1,185 @@
+"""The events service's tables: events, registrations (with the waiting list) and feedback."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+from typing import Any
+
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.ext.hybrid import hybrid_property
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.sql.elements import ColumnElement
+
+from shared.db import TYPE_ANNOTATION_MAP, Database, make_metadata, utcnow
+from shared.models import PlatformBase
+
+
+class Base(DeclarativeBase):
+    metadata = make_metadata()
+    type_annotation_map = TYPE_ANNOTATION_MAP
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    """Enums are stored by their value, checked by a constraint."""
+    return Enum(cls, name=name, values_callable=lambda members: [m.value for m in members], native_enum=False,
+                create_constraint=True, length=20)
+
+
+class EventKind(enum.Enum):
+    SEMINAR = "seminar"
+    TRAINING = "training"
+    NETWORK_MEETING = "network-meeting"
+    GROUP_MEETING = "group-meeting"
+
+
+class EventMode(enum.Enum):
+    ONSITE = "onsite"
+    ONLINE = "online"
+    HYBRID = "hybrid"
+
+
+class Visibility(enum.Enum):
+    PUBLIC = "public"
+    UNLISTED = "unlisted"
+
+
+class EventStatus(enum.Enum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+class Participation(enum.Enum):
+    ONSITE = "onsite"
+    REMOTE = "remote"
+
+
+class RegistrationStatus(enum.Enum):
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+
+
+
+
+class Event(Base):
+    """An event. Texts are per language ({"fi": …, "sv": …, "en": …}; fi required); times are UTC,
+    `timezone` is the zone the event is shown and exported in."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_not_negative"),
+        Index("ix_events_listing", "visibility", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(36), unique=True, default=lambda: str(uuid.uuid4()))
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    kind: Mapped[EventKind] = mapped_column(_enum(EventKind, "event_kind"))
+    title: Mapped[dict[str, Any]]
+    description: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    themes: Mapped[list[Any]] = mapped_column(default=list)
+    languages: Mapped[list[Any]] = mapped_column(default=list)
+    starts_at: Mapped[dt.datetime]
+    ends_at: Mapped[dt.datetime]
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Helsinki")
+    mode: Mapped[EventMode] = mapped_column(_enum(EventMode, "event_mode"))
+    address: Mapped[str] = mapped_column(String(300), default="")
+    online_url: Mapped[str] = mapped_column(String(500), default="")
+    capacity: Mapped[int | None]
+    onsite_capacity: Mapped[int | None]
+    remote_capacity: Mapped[int | None]
+    registration_opens_at: Mapped[dt.datetime | None]
+    registration_closes_at: Mapped[dt.datetime | None]
+    visibility: Mapped[Visibility] = mapped_column(_enum(Visibility, "event_visibility"), default=Visibility.PUBLIC)
+    organiser_name: Mapped[str] = mapped_column(String(200), default="")
+    organiser_email: Mapped[str] = mapped_column(String(254), default="")
+    rrule: Mapped[str | None] = mapped_column(String(300))
+    exdates: Mapped[list[Any]] = mapped_column(default=list)
+    questions: Mapped[list[Any]] = mapped_column(default=list)
+    feedback_questions: Mapped[list[Any]] = mapped_column(default=list)
+    reminder_minutes: Mapped[list[Any]] = mapped_column(default=lambda: [2 * 24 * 60, 120])
+    status: Mapped[EventStatus] = mapped_column(_enum(EventStatus, "event_status"), default=EventStatus.SCHEDULED)
+    sequence: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    cancelled_at: Mapped[dt.datetime | None]
+
+    registrations: Mapped[list[Registration]] = relationship(back_populates="event", order_by="Registration.id")
+
+    @hybrid_property
+    def is_cancelled(self) -> bool:
+        return self.status == EventStatus.CANCELLED
+
+    @is_cancelled.inplace.expression
+    @classmethod
+    def _is_cancelled_expression(cls) -> ColumnElement[bool]:
+        return cls.status == EventStatus.CANCELLED
+
+    def text(self, field: str, language: str) -> str:
+        """The title or description in `language`, falling back to Finnish."""
+        values: dict[str, Any] = getattr(self, field) or {}
+        return str(values.get(language) or values.get("fi") or "")
+
+
+class Registration(Base):
+    """One person's registration for one event: a seat (confirmed), a place in the waiting list
+    (waitlisted, ordered by `queued_at`, id) or cancelled. One row per address and event."""
+
+    __tablename__ = "registrations"
+    __table_args__ = (
+        UniqueConstraint("event_id", "email_hash"),
+        Index("ix_registrations_queue", "event_id", "status", "queued_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(254))
+    email_hash: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    organisation: Mapped[str] = mapped_column(String(200), default="")
+    participation: Mapped[Participation] = mapped_column(_enum(Participation, "participation"))
+    language: Mapped[str] = mapped_column(String(2), default="fi")
+    dietary_needs: Mapped[str] = mapped_column(Text, default="")
+    accessibility_needs: Mapped[str] = mapped_column(Text, default="")
+    answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[RegistrationStatus] = mapped_column(_enum(RegistrationStatus, "registration_status"))
+    queued_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    confirmations_sent: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    last_confirmation_at: Mapped[dt.datetime | None]
+    promoted_at: Mapped[dt.datetime | None]
+    cancelled_at: Mapped[dt.datetime | None]
+    checked_in: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    erased_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    event: Mapped[Event] = relationship(back_populates="registrations")
+
+    @hybrid_property
+    def holds_seat(self) -> bool:
+        return self.status == RegistrationStatus.CONFIRMED
+
+    @holds_seat.inplace.expression
+    @classmethod
+    def _holds_seat_expression(cls) -> ColumnElement[bool]:
+        return cls.status == RegistrationStatus.CONFIRMED
+
+
+class FeedbackResponse(Base):
+    """One feedback answer per registration; reports never show who gave it."""
+
+    __tablename__ = "feedback_responses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    registration_id: Mapped[int | None] = mapped_column(
+        ForeignKey("registrations.id", ondelete="SET NULL"), unique=True)
+    ratings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    texts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    submitted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+db = Database("events", [Base.metadata, PlatformBase.metadata])

@@ -1,0 +1,225 @@
+"""Email rendering: one MJML layout, one folder per email, rendered once and personalised by substitution.
+
+`render(...)` turns a template, a language and a context into a `RenderedEmail` whose subject, HTML
+and text are split around per-recipient placeholders (`{{ personal.<key> }}`). `RenderedEmail.fill`
+puts one recipient's values into those gaps: cheap, so a newsletter renders once per language and
+content and costs only a substitution per recipient.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import html
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Undefined, pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
+from mjml import mjml2html
+
+EMAIL_TEMPLATES = Path(__file__).parent / "templates" / "email"
+HELSINKI = ZoneInfo("Europe/Helsinki")
+PERSONAL_KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+# The placeholder a `{{ personal.<key> }}` renders to; plain ASCII that no escaping or MJML changes.
+MARKER = re.compile(r"%%ELO:([a-z][a-z0-9_]{0,63})%%")
+MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+             "November", "December")
+
+
+class TemplateMissing(LookupError):
+    """No such email template (or not in that language): a permanent error for the message."""
+
+
+class Personal:
+    """Stands for the recipient in a template: `personal.name` renders to a placeholder."""
+
+    def __getattr__(self, key: str) -> Markup:
+        if key.startswith("_") or not PERSONAL_KEY.match(key):
+            raise AttributeError(key)
+        return Markup(f"%%ELO:{key}%%")  # noqa: S704 - key matched PERSONAL_KEY: letters, digits, _
+
+    def __getitem__(self, key: str) -> Markup:
+        return self.__getattr__(key)
+
+
+@dataclass(frozen=True)
+class Segments:
+    """Text split around placeholders: literals[0], keys[0], literals[1], …, literals[-1]."""
+
+    literals: tuple[str, ...]
+    keys: tuple[str, ...]
+
+    @classmethod
+    def split(cls, text: str) -> Segments:
+        parts = MARKER.split(text)
+        return cls(literals=tuple(parts[0::2]), keys=tuple(parts[1::2]))
+
+    def fill(self, values: Mapping[str, str], *, escape: bool = False) -> str:
+        if not self.keys:
+            return self.literals[0]
+        pieces = [self.literals[0]]
+        for key, literal in zip(self.keys, self.literals[1:], strict=True):
+            value = values.get(key) or ""
+            pieces.append(html.escape(value, quote=True) if escape else value)
+            pieces.append(literal)
+        return "".join(pieces)
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    template: str
+    language: str
+    subject: Segments
+    html: Segments
+    text: Segments
+
+    @property
+    def personal_keys(self) -> frozenset[str]:
+        return frozenset(self.subject.keys + self.html.keys + self.text.keys)
+
+
+@dataclass(frozen=True)
+class Site:
+    """What every email knows about the network (from the settings)."""
+
+    network_name: str
+    base_url: str
+    postal_address: str
+
+
+def render(template: str, language: str, context: Mapping[str, Any], site: Site, *, list_mail: bool,
+           strict: bool = False) -> RenderedEmail:
+    """Render `template` in `language`; the same arguments give the same (cached) result."""
+    content = {key: value for key, value in context.items() if key != "personal"}
+    frozen = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)
+    return _render_cached(RenderKey(template, language, frozen, site, list_mail, strict))
+
+
+@dataclass(frozen=True)
+class RenderKey:
+    template: str
+    language: str
+    frozen_context: str
+    site: Site
+    list_mail: bool
+    strict: bool
+
+
+@functools.lru_cache(maxsize=256)
+def _render_cached(key: RenderKey) -> RenderedEmail:
+    template, language, site = key.template, key.language, key.site
+    folder = EMAIL_TEMPLATES / template
+    if not template or not (folder / f"body.{language}.mjml").is_file():
+        raise TemplateMissing(f"no email template {template!r} in language {language!r}")
+    variables = {
+        **json.loads(key.frozen_context),
+        "network_name": site.network_name,
+        "base_url": site.base_url,
+        "postal_address": site.postal_address,
+        "language": language,
+        "list_mail": key.list_mail,
+        "personal": Personal(),
+    }
+    html_env, text_env = _environments(key.strict)
+    subject = " ".join(text_env.get_template(f"{template}/subject.{language}.txt").render(variables).split())
+    mjml_source = html_env.get_template(f"{template}/body.{language}.mjml").render(variables)
+    text = text_env.get_template(f"{template}/body.{language}.txt").render(variables)
+    return RenderedEmail(template=template, language=language, subject=Segments.split(subject),
+                         html=Segments.split(mjml2html(mjml_source)), text=Segments.split(_tidy_text(text)))
+
+
+def _tidy_text(text: str) -> str:
+    """No trailing spaces, at most one empty line in a row, one newline at the end."""
+    lines = [line.rstrip() for line in text.strip().splitlines()]
+    tidy: list[str] = []
+    for line in lines:
+        if line or (tidy and tidy[-1]):
+            tidy.append(line)
+    return "\n".join(tidy) + "\n"
+
+
+@functools.cache
+def _environments(strict: bool) -> tuple[Environment, Environment]:
+    undefined = StrictUndefined if strict else Undefined
+    loader = FileSystemLoader(str(EMAIL_TEMPLATES))
+    html_env = Environment(loader=loader, autoescape=True, undefined=undefined, trim_blocks=True,
+                           lstrip_blocks=True)
+    text_env = Environment(loader=loader, autoescape=False, undefined=undefined, trim_blocks=True,  # noqa: S701 - plain text, never HTML
+                           lstrip_blocks=True, keep_trailing_newline=True)
+    for env in (html_env, text_env):
+        env.filters["local_datetime"] = local_datetime
+        env.filters["local_date"] = local_date
+        env.filters["local_time"] = local_time
+    return html_env, text_env
+
+
+def _as_local(value: Any) -> dt.datetime | None:
+    if isinstance(value, dt.datetime):
+        moment = value
+    elif isinstance(value, str) and value:
+        try:
+            moment = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    else:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(HELSINKI)
+
+
+def format_date(moment: dt.datetime, language: str) -> str:
+    if language == "en":
+        return f"{moment.day} {MONTHS_EN[moment.month - 1]} {moment.year}"
+    return f"{moment.day}.{moment.month}.{moment.year}"
+
+
+def format_time(moment: dt.datetime) -> str:
+    return f"{moment.hour}.{moment.minute:02d}"
+
+
+def format_datetime(moment: dt.datetime, language: str) -> str:
+    word = {"fi": "klo", "sv": "kl."}.get(language, "at")
+    return f"{format_date(moment, language)} {word} {format_time(moment)}"
+
+
+@pass_context
+def local_datetime(context: Context, value: Any) -> str:
+    """ISO-8601 time → Europe/Helsinki in the email's language: `22.11.2026 klo 9.00`."""
+    moment = _as_local(value)
+    return format_datetime(moment, context.get("language", "fi")) if moment else str(value or "")
+
+
+@pass_context
+def local_date(context: Context, value: Any) -> str:
+    moment = _as_local(value)
+    if moment is None and isinstance(value, str):
+        try:
+            day = dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+        moment = dt.datetime(day.year, day.month, day.day, tzinfo=HELSINKI)
+    return format_date(moment, context.get("language", "fi")) if moment else str(value or "")
+
+
+def local_time(value: Any) -> str:
+    moment = _as_local(value)
+    return format_time(moment) if moment else str(value or "")
+
+
+def template_names() -> list[str]:
+    """Every email template folder (for the test that renders them all)."""
+    return sorted({path.parent.name for path in EMAIL_TEMPLATES.glob("*/body.*.mjml")})
+
+
+def load_example(template: str) -> dict[str, Any]:
+    path = EMAIL_TEMPLATES / template / "example.json"
+    example: dict[str, Any] = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    return example

@@ -1,0 +1,128 @@
+"""HTTP layer of the mailer service: the captured-mail pages (embedded run) and the JSON API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from email import message_from_bytes, policy
+from email.message import EmailMessage, Message
+from urllib.parse import quote
+
+from flask import Flask, Response, abort, current_app, render_template, request
+from sqlalchemy import func, select
+
+from services.mailer.api import blp
+from services.mailer.models import CapturedMail, db
+from shared.errors import NotFound, ProblemApi
+
+PAGE_SIZE = 50
+# The captured email's own HTML: its inline styles may apply, nothing may run, nothing may load
+# from this site, and links open outside the frame.
+EMAIL_VIEW_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; font-src https: data:; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'self'; "
+    "sandbox allow-popups allow-popups-to-escape-sandbox"
+)
+
+
+def register(app: Flask, api: ProblemApi) -> None:
+    api.register_blueprint(blp)
+    app.add_url_rule("/", "index", index)
+    app.add_url_rule("/outbox/", "outbox", outbox)
+    app.add_url_rule("/outbox/<int:mail_id>/", "captured", captured)
+    app.add_url_rule("/outbox/<int:mail_id>/html", "captured_html", captured_html)
+    app.add_url_rule("/outbox/<int:mail_id>/raw", "captured_raw", captured_raw)
+    app.add_url_rule("/outbox/<int:mail_id>/attachments/<int:index>", "captured_attachment", captured_attachment)
+
+
+def _captures() -> bool:
+    return bool(current_app.config["ELO_SETTINGS"].captures_mail)
+
+
+def index() -> str:
+    return render_template("mailer/index.html", captures=_captures())
+
+
+def outbox() -> str:
+    if not _captures():
+        return render_template("mailer/index.html", captures=False)
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    session = db.session()
+    total = session.scalar(select(func.count()).select_from(CapturedMail)) or 0
+    mails = session.scalars(select(CapturedMail).order_by(CapturedMail.id.desc())
+                            .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
+    return render_template("mailer/outbox.html", mails=mails, page=page, pages=pages, total=total)
+
+
+@dataclass(frozen=True)
+class AttachmentInfo:
+    index: int
+    filename: str
+    content_type: str
+    size: int
+
+
+def _load(mail_id: int) -> tuple[CapturedMail, EmailMessage]:
+    if not _captures():
+        raise NotFound("Mail is sent by SMTP here; nothing is captured.")
+    mail = db.session().get(CapturedMail, mail_id)
+    if mail is None:
+        raise NotFound("No such message. It may have been erased.")
+    parsed = message_from_bytes(mail.raw, policy=policy.default)
+    assert isinstance(parsed, EmailMessage)
+    return mail, parsed
+
+
+def _attachments(message: EmailMessage) -> list[Message]:
+    return list(message.iter_attachments())
+
+
+def captured(mail_id: int) -> str:
+    mail, message = _load(mail_id)
+    text_part = message.get_body(("plain",))
+    text = text_part.get_content() if isinstance(text_part, EmailMessage) else ""
+    attachments = [AttachmentInfo(index, part.get_filename() or f"attachment-{index}", part.get_content_type(),
+                                  len(part.get_payload(decode=True) or b""))
+                   for index, part in enumerate(_attachments(message))]
+    headers = [(name, str(value)) for name, value in message.items()]
+    return render_template("mailer/captured.html", mail=mail, headers=headers, text=text.replace("\r\n", "\n"),
+                           attachments=attachments, has_html=message.get_body(("html",)) is not None)
+
+
+def captured_html(mail_id: int) -> Response:
+    _mail, message = _load(mail_id)
+    part = message.get_body(("html",))
+    if not isinstance(part, EmailMessage):
+        abort(404)
+    html = part.get_content()
+    # Links open in a new window: the pages they lead to refuse to be shown inside a frame.
+    html = html.replace("<head>", '<head><base target="_blank">', 1)
+    response = Response(html, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = EMAIL_VIEW_CSP
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def captured_raw(mail_id: int) -> Response:
+    mail, _message = _load(mail_id)
+    response = Response(mail.raw, mimetype="message/rfc822")
+    response.headers["Content-Disposition"] = f'attachment; filename="message-{mail.id}.eml"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def captured_attachment(mail_id: int, index: int) -> Response:
+    _mail, message = _load(mail_id)
+    parts = _attachments(message)
+    if index >= len(parts):
+        raise NotFound("No such attachment.")
+    part = parts[index]
+    filename = (part.get_filename() or f"attachment-{index}").replace('"', "").replace("\r", "").replace("\n", "")
+    response = Response(part.get_payload(decode=True) or b"", mimetype=part.get_content_type())
+    if filename.isascii():
+        response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    else:
+        response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,215 @@
+"""Issues: compose from accepted articles with a live preview, test send, send, and watch the progress."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from services.subscriptions.models import db
+from services.subscriptions.newsletter import issues as issue_cases
+from services.subscriptions.newsletter import sending
+from services.subscriptions.newsletter.models import Article, ArticleStatus, Issue, IssueStatus
+from shared.errors import DomainError
+from shared.settings import LANGUAGES
+
+HELSINKI = ZoneInfo("Europe/Helsinki")
+MAX_TEST_ADDRESSES = 5
+
+
+def add_routes(blueprint: Blueprint) -> None:
+    blueprint.add_url_rule("/issues", "issues", issues_page)
+    blueprint.add_url_rule("/issues/new", "issue_new", new_issue, methods=["GET", "POST"])
+    blueprint.add_url_rule("/issues/preview", "issue_preview", live_preview, methods=["POST"])
+    blueprint.add_url_rule("/issues/<int:issue_id>", "issue", issue_page, methods=["GET", "POST"])
+    blueprint.add_url_rule("/issues/<int:issue_id>/test-send", "issue_test_send", test_send, methods=["POST"])
+    blueprint.add_url_rule("/issues/<int:issue_id>/send", "issue_send", send, methods=["POST"])
+    blueprint.add_url_rule("/issues/<int:issue_id>/progress", "issue_progress", progress)
+
+
+def status_labels() -> dict[str, str]:
+    return {"draft": _("Draft"), "scheduled": _("Scheduled"), "sending": _("Sending"), "paused": _("Paused"),
+            "sent": _("Sent"), "cancelled": _("Cancelled")}
+
+
+def issues_page() -> str:
+    found = issue_cases.list_issues(db.session())
+    return render_template("admin/newsletter/issues.html", issues=found, statuses=status_labels())
+
+
+def _available_articles(issue: Issue | None) -> list[Article]:
+    chosen = {item.article_id for item in issue.primary.items} if issue else set()
+    query = select(Article).where(Article.status == ArticleStatus.ACCEPTED)
+    if chosen:
+        query = select(Article).where((Article.status == ArticleStatus.ACCEPTED) | Article.id.in_(chosen))
+    return list(db.session().scalars(query.order_by(Article.id)))
+
+
+def _form_data(issue: Issue | None) -> dict[str, Any]:
+    """The composer's values: the posted form, else the issue, else empty.
+
+    `translations` holds the other language versions' title and introduction; a version with a title
+    is sent to the subscribers of that language (with the same articles)."""
+    if request.method == "POST":
+        language = request.form.get("language") or (issue.language if issue else "fi")
+        return {"title": request.form.get("title", "").strip(),
+                "introduction": request.form.get("introduction", ""),
+                "language": language,
+                "article_ids": [int(v) for v in request.form.getlist("article_ids") if v.isdigit()],
+                "include_events": request.form.get("include_events") == "1",
+                "translations": {other: {"title": request.form.get(f"title_{other}", "").strip(),
+                                         "introduction": request.form.get(f"introduction_{other}", "")}
+                                 for other in LANGUAGES if other != language}}
+    if issue is None:
+        primary = current_app.config["PRIMARY_LANGUAGE"]
+        return {"title": "", "introduction": "", "language": primary, "article_ids": [], "include_events": True,
+                "translations": {other: {"title": "", "introduction": ""} for other in LANGUAGES if other != primary}}
+    translations = {}
+    for other in LANGUAGES:
+        if other != issue.language:
+            version = issue.version(other)
+            translations[other] = {"title": version.title if version else "",
+                                   "introduction": version.introduction if version else ""}
+    return {"title": issue.primary.title, "introduction": issue.primary.introduction, "language": issue.language,
+            "article_ids": [item.article_id for item in issue.primary.items], "include_events": issue.include_events,
+            "translations": translations}
+
+
+def _use_case_data(data: dict[str, Any]) -> dict[str, Any]:
+    """The form's values as the issues use-case takes them (language versions with a title only)."""
+    versions = [{"language": other, "title": text["title"], "introduction": text["introduction"],
+                 "article_ids": data["article_ids"]}
+                for other, text in data["translations"].items() if text["title"]]
+    plain = {key: value for key, value in data.items() if key != "translations"}
+    return {**plain, "versions": versions}
+
+
+def _check(data: dict[str, Any]) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if not data["title"]:
+        errors["title"] = [_("Give the issue a title.")]
+    elif len(data["title"]) > 200:
+        errors["title"] = [_("The title can have at most 200 characters.")]
+    if data["language"] not in LANGUAGES:
+        errors["language"] = [_("Choose a language.")]
+    for other, text in data["translations"].items():
+        if len(text["title"]) > 200:
+            errors[f"title_{other}"] = [_("The title can have at most 200 characters.")]
+        elif text["introduction"].strip() and not text["title"]:
+            errors[f"title_{other}"] = [_("Give this language version a title too.")]
+    return errors
+
+
+def _preview(data: dict[str, Any]) -> dict[str, Any]:
+    articles = {a.id: a for a in db.session().scalars(select(Article).where(Article.id.in_(data["article_ids"])))}
+    return {"title": data["title"], "introduction": data["introduction"],
+            "articles": [articles[i] for i in data["article_ids"] if i in articles],
+            "include_events": data["include_events"]}
+
+
+def new_issue() -> str | Response | tuple[str, int]:
+    data = _form_data(None)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST" and request.form.get("action") != "preview":
+        errors = _check(data)
+        if not errors:
+            session = db.session()
+            try:
+                issue = issue_cases.compose(session, _use_case_data(data))
+            except DomainError as error:
+                session.rollback()
+                errors = _field_errors(error)
+            else:
+                session.commit()
+                flash(_("The draft is saved."), "success")
+                return redirect(url_for(".issue", issue_id=issue.id))
+    return render_template("admin/newsletter/issue_compose.html", issue=None, data=data, errors=errors,
+                           articles=_available_articles(None), preview=_preview(data),
+                           languages=LANGUAGES), 422 if errors else 200
+
+
+def issue_page(issue_id: int) -> str | Response | tuple[str, int]:
+    session = db.session()
+    issue = issue_cases.get_issue(session, issue_id)
+    data = _form_data(issue)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST" and request.form.get("action") != "preview":
+        errors = _check(data)
+        if not errors:
+            try:
+                issue_cases.update(session, issue_id, _use_case_data(data))
+            except DomainError as error:
+                session.rollback()
+                errors = _field_errors(error)
+            else:
+                session.commit()
+                flash(_("The draft is saved."), "success")
+                return redirect(url_for(".issue", issue_id=issue_id))
+    editable = issue.status in issue_cases.EDITABLE
+    return render_template("admin/newsletter/issue_compose.html", issue=issue, data=data, errors=errors,
+                           editable=editable, articles=_available_articles(issue), preview=_preview(data),
+                           languages=LANGUAGES, statuses=status_labels(),
+                           progress=sending.progress(issue)), 422 if errors else 200
+
+
+def _field_errors(error: DomainError) -> dict[str, list[str]]:
+    if error.errors:
+        return {str(name).split(".")[0]: [str(m) for m in (messages if isinstance(messages, list) else [messages])]
+                for name, messages in error.errors.items()}
+    return {"title": [error.detail]}
+
+
+def live_preview() -> str:
+    """The composer's preview, for the small script that refreshes it while the coordinator types."""
+    return render_template("admin/newsletter/_issue_preview.html", preview=_preview(_form_data(None)))
+
+
+def test_send(issue_id: int) -> Response:
+    addresses = [a.strip() for a in request.form.get("emails", "").replace(",", " ").split() if a.strip()]
+    if not addresses or len(addresses) > MAX_TEST_ADDRESSES or any("@" not in a for a in addresses):
+        flash(_("Enter up to %(count)s valid email addresses for the test.", count=MAX_TEST_ADDRESSES), "error")
+        return redirect(url_for(".issue", issue_id=issue_id))
+    session = db.session()
+    count = sending.test_send(session, issue_id, addresses, request.form.get("language") or None)
+    session.commit()
+    flash(_("A test email is on its way to %(count)s addresses.", count=count), "success")
+    return redirect(url_for(".issue", issue_id=issue_id))
+
+
+def send(issue_id: int) -> Response:
+    session = db.session()
+    at = _parse_local(request.form.get("send_at", "")) if request.form.get("when") == "later" else None
+    if request.form.get("when") == "later" and at is None:
+        flash(_("Give the sending time as a date and a time."), "error")
+        return redirect(url_for(".issue", issue_id=issue_id))
+    try:
+        issue = sending.send(session, issue_id, at)
+    except DomainError as error:
+        session.rollback()
+        flash(_("The issue was not sent: %(reason)s", reason=error.detail), "error")
+        return redirect(url_for(".issue", issue_id=issue_id))
+    session.commit()
+    if issue.status == IssueStatus.SCHEDULED:
+        flash(_("The issue is scheduled."), "success")
+    else:
+        flash(_("Sending started. You can follow it here."), "success")
+    return redirect(url_for(".issue", issue_id=issue_id))
+
+
+def _parse_local(value: str) -> dt.datetime | None:
+    try:
+        local = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return local.replace(tzinfo=HELSINKI) if local.tzinfo is None else local
+
+
+def progress(issue_id: int) -> Response:
+    issue = issue_cases.get_issue(db.session(), issue_id)
+    counts = sending.progress(issue)
+    return jsonify({**counts, "status": issue.status.value, "status_label": status_labels()[issue.status.value]})

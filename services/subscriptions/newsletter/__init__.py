@@ -1,0 +1,1 @@
+"""The newsletter part of the subscriptions service."""

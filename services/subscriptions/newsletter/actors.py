@@ -1,0 +1,42 @@
+"""Actors of the newsletter part: the resumable expansion of an issue into mailer batches."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dramatiq.errors import Retry
+from marshmallow import fields
+
+from services.subscriptions.models import db
+from services.subscriptions.newsletter import sending
+from shared.broker import actor
+from shared.contract import ContractSchema, InvalidPayload, load_payload
+
+MAX_RETRIES = 20
+WINDOW_WAIT_MS = 1000
+
+
+class ExpandStep(ContractSchema):
+    issue_id = fields.Integer(required=True)
+    after_id = fields.Integer(required=True)
+    step = fields.String(required=True)
+
+
+class WindowFull(Retry):
+    """The mailer still has a full window of this issue's recipients: try the step again shortly."""
+
+
+def _retry_when(retries: int, error: BaseException) -> bool:
+    """Waiting for the window never runs out; real errors are retried MAX_RETRIES times."""
+    return isinstance(error, WindowFull) or retries < MAX_RETRIES
+
+
+@actor(sending.EXPAND_STEP[0], queue_name=sending.EXPAND_STEP[1], service="subscriptions",
+       throws=(InvalidPayload,), retry_when=_retry_when, min_backoff=1000, max_backoff=60_000)
+def newsletter_expand(payload: dict[str, Any]) -> None:
+    """One expansion step; a repeated or stale step changes nothing (the cursor decides)."""
+    step = load_payload(ExpandStep, payload)
+    if sending.in_flight(step["issue_id"]) >= sending.IN_FLIGHT_WINDOW:
+        raise WindowFull(delay=WINDOW_WAIT_MS)
+    with db.transaction() as session:
+        sending.expand_step(session, step["issue_id"], step["after_id"])

@@ -1,0 +1,148 @@
+"""Request and response schemas of the newsletter API (the HTTP edge only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from services.subscriptions.newsletter.models import ArticleStatus, IssueStatus
+from shared.schemas import BodySchema, DatabaseId, QuerySchema
+from shared.settings import LANGUAGES
+from shared.themes import THEMES
+
+DECISION_VALUES = ("accepted", "rejected", "changes-requested")
+
+
+class ArticleInSchema(BodySchema):
+    title = fields.String(required=True, validate=validate.Length(min=3, max=200))
+    summary = fields.String(required=True, validate=validate.Length(min=10, max=600))
+    body = fields.String(required=True, validate=validate.Length(min=20, max=20_000))
+    author_name = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    organisation = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    themes = fields.List(fields.String(validate=validate.OneOf(THEMES)), required=True,
+                         validate=validate.Length(min=1, max=len(THEMES)))
+    language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
+    image_url = fields.Url(load_default=None, allow_none=True, schemes={"https"}, validate=validate.Length(max=500))
+    image_alt = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+    website = fields.String(load_default="", metadata={"description": "Leave empty (spam trap)."})
+
+    @validates_schema
+    def _image_needs_alt(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        if data.get("image_url") and not (data.get("image_alt") or "").strip():
+            raise ValidationError("Describe the image for people who cannot see it.", field_name="image_alt")
+
+
+class AcceptedSchema(Schema):
+    status = fields.String()
+
+
+class DecisionSchema(Schema):
+    id = fields.Integer()
+    from_status = fields.Function(lambda d: d.from_status.value)
+    to_status = fields.Function(lambda d: d.to_status.value)
+    by_role = fields.String()
+    comment = fields.String(allow_none=True)
+    created_at = fields.AwareDateTime()
+
+
+class ArticleOutSchema(Schema):
+    id = fields.Integer()
+    status = fields.Function(lambda a: a.status.value)
+    title = fields.String()
+    summary = fields.String()
+    body = fields.String(attribute="body_markdown")
+    body_html = fields.String()
+    author_name = fields.String()
+    email = fields.String(attribute="author_email")
+    organisation = fields.String()
+    themes = fields.List(fields.String())
+    language = fields.String()
+    image_url = fields.String(allow_none=True)
+    image_alt = fields.String(allow_none=True)
+    revision = fields.Integer()
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+    decisions = fields.List(fields.Nested(DecisionSchema))
+
+
+class ArticleQuerySchema(QuerySchema):
+    status = fields.String(validate=validate.OneOf([s.value for s in ArticleStatus]))
+
+
+class DecisionInSchema(BodySchema):
+    decision = fields.String(required=True, validate=validate.OneOf(DECISION_VALUES))
+    comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=4000))
+
+
+class VersionInSchema(BodySchema):
+    language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
+    title = fields.String(required=True, validate=validate.Length(min=3, max=200))
+    introduction = fields.String(load_default="", validate=validate.Length(max=10_000))
+    article_ids = fields.List(DatabaseId(), load_default=list, validate=validate.Length(max=50))
+
+
+class IssueInSchema(VersionInSchema):
+    include_events = fields.Boolean(load_default=False)
+    versions = fields.List(fields.Nested(VersionInSchema), load_default=list, validate=validate.Length(max=2))
+
+
+class IssuePatchSchema(BodySchema):
+    title = fields.String(validate=validate.Length(min=3, max=200))
+    introduction = fields.String(validate=validate.Length(max=10_000))
+    article_ids = fields.List(DatabaseId(), validate=validate.Length(max=50))
+    include_events = fields.Boolean()
+    versions = fields.List(fields.Nested(VersionInSchema), validate=validate.Length(max=2))
+
+
+class VersionOutSchema(Schema):
+    language = fields.String()
+    title = fields.String()
+    introduction = fields.String()
+    article_ids = fields.Function(lambda v: [item.article_id for item in v.items])
+
+
+class IssueSummarySchema(Schema):
+    id = fields.Integer()
+    status = fields.Function(lambda i: i.status.value)
+    language = fields.String()
+    title = fields.Function(lambda i: i.primary.title)
+    include_events = fields.Boolean()
+    events_available = fields.Function(lambda i: i.events is not None if i.include_events else None)
+    events = fields.Raw(allow_none=True)
+    versions = fields.List(fields.Nested(VersionOutSchema))
+    scheduled_at = fields.AwareDateTime(allow_none=True)
+    started_at = fields.AwareDateTime(allow_none=True)
+    sent_at = fields.AwareDateTime(allow_none=True)
+    created_at = fields.AwareDateTime()
+
+
+class IssueOutSchema(IssueSummarySchema):
+    progress = fields.Method("_progress", metadata={"description": "{total, sent, failed}"})
+
+    def _progress(self, issue: Any) -> dict[str, int | None]:
+        from services.subscriptions.newsletter.sending import progress
+
+        return progress(issue)
+
+
+class IssueQuerySchema(QuerySchema):
+    status = fields.String(validate=validate.OneOf([s.value for s in IssueStatus]))
+
+
+class PreviewQuerySchema(QuerySchema):
+    language = fields.String(validate=validate.OneOf(LANGUAGES))
+
+
+class TestSendSchema(BodySchema):
+    emails = fields.List(fields.Email(), required=True, validate=validate.Length(min=1, max=20))
+    language = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(LANGUAGES))
+
+
+class TestSendOutSchema(Schema):
+    queued = fields.Integer()
+
+
+class SendSchema(BodySchema):
+    at = fields.AwareDateTime(load_default=None, allow_none=True)

@@ -1,0 +1,244 @@
+"""Sending an issue: now or at a time, expanded into mailer batches step by step, resumable.
+
+Each expansion step, in one transaction: lock the issue, check the step's cursor is the issue's
+cursor (a repeated or stale message does nothing), take the next batch of confirmed `newsletter`
+subscribers by id (keyset pagination), write one `IssueDelivery` per subscriber (unique per issue
+and subscriber), write one SEND_BATCH outbox row per language, move the cursor, and write the next
+step's message. A crash at any point rolls the step back whole; the outbox re-sends the step's
+message, so expansion resumes where it stopped and nobody is handed to the mailer twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections import defaultdict
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session
+
+from services.subscriptions.models import db
+from services.subscriptions.newsletter import issues as issue_cases
+from services.subscriptions.newsletter.articles import publish
+from services.subscriptions.newsletter.models import Issue, IssueDelivery, IssueStatus
+from services.subscriptions.subscribers.links import list_headers, preferences_url, unsubscribe_url
+from services.subscriptions.subscribers.models import Subscriber, SubscriberStatus, SubscriberTopic
+from shared import scheduler
+from shared.contract import SEND_BATCH, SEND_EMAIL, EmailBatch, EmailRequest, dump_payload
+from shared.db import utcnow
+from shared.errors import Conflict
+from shared.internal import ServiceCallFailed, call
+from shared.outbox import enqueue
+
+log = logging.getLogger(__name__)
+
+EXPAND_STEP = ("subscriptions.newsletter_expand", "subscriptions")
+SEND_JOB = "newsletter.send_issue"
+BATCH_SIZE = 200
+# At most this many recipients handed to the mailer and not yet sent: so pause and cancel take effect
+# within about two batches, not after everything has already been queued.
+IN_FLIGHT_WINDOW = 2 * BATCH_SIZE
+NEWSLETTER_TOPIC = "newsletter"
+
+
+def campaign(issue: Issue) -> str:
+    return f"issue-{issue.id}"
+
+
+def delivery_key(issue_id: int, subscriber_id: int) -> str:
+    return f"issue:{issue_id}:{subscriber_id}"
+
+
+def _job_key(issue: Issue) -> str:
+    return f"newsletter-send:{issue.id}"
+
+
+def _eligible() -> Any:
+    has_topic = exists().where(SubscriberTopic.subscriber_id == Subscriber.id,
+                               SubscriberTopic.topic == NEWSLETTER_TOPIC)
+    return (Subscriber.status == SubscriberStatus.CONFIRMED) & has_topic
+
+
+def send(session: Session, issue_id: int, at: dt.datetime | None) -> Issue:
+    """Send now (`at` None or past) or schedule a job at `at`; a scheduled issue can be moved or sent now."""
+    issue = issue_cases.get_issue(session, issue_id, lock=True)
+    issue_cases.ensure_sendable(issue)
+    if at is not None and at > utcnow():
+        issue.status, issue.scheduled_at = IssueStatus.SCHEDULED, at
+        scheduler.schedule(session, kind=SEND_JOB, key=_job_key(issue), due_at=at, payload={"issue_id": issue.id})
+        session.flush()
+        return issue
+    scheduler.cancel(session, _job_key(issue))
+    start_sending(session, issue)
+    return issue
+
+
+def start_sending(session: Session, issue: Issue) -> None:
+    """The issue goes out: its articles are published and the first expansion step is written."""
+    issue.status, issue.started_at, issue.last_subscriber_id = IssueStatus.SENDING, utcnow(), 0
+    issue.total = session.scalar(select(func.count()).select_from(Subscriber).where(_eligible())) or 0
+    for version in issue.versions:
+        for item in version.items:
+            publish(session, item.article)
+    _next_step(session, issue)
+    session.flush()
+
+
+def _next_step(session: Session, issue: Issue) -> None:
+    enqueue(session, EXPAND_STEP, {"issue_id": issue.id, "after_id": issue.last_subscriber_id,
+                                   "step": str(uuid.uuid4())})
+
+
+def run_scheduled(session: Session, issue_id: int) -> None:
+    """The scheduler's job: a scheduled issue starts sending (a cancelled or moved one does not)."""
+    issue = session.get(Issue, issue_id, with_for_update=True)
+    if issue is None or issue.status != IssueStatus.SCHEDULED:
+        return
+    start_sending(session, issue)
+
+
+def expand_step(session: Session, issue_id: int, after_id: int, *, batch_size: int | None = None) -> bool:
+    """One batch of recipients handed to the mailer; False when the step is stale and did nothing."""
+    batch_size = batch_size or BATCH_SIZE
+    issue = session.get(Issue, issue_id, with_for_update=True)
+    if issue is None or issue.status != IssueStatus.SENDING or issue.last_subscriber_id != after_id:
+        return False
+    subscribers = list(session.scalars(
+        select(Subscriber).where(_eligible(), Subscriber.id > after_id).order_by(Subscriber.id).limit(batch_size)
+    ))
+    handed = set(session.scalars(select(IssueDelivery.subscriber_id).where(
+        IssueDelivery.issue_id == issue.id, IssueDelivery.subscriber_id.in_([s.id for s in subscribers]))))
+    by_language: dict[str, list[Subscriber]] = defaultdict(list)
+    primary = str(current_app.config["PRIMARY_LANGUAGE"])
+    for subscriber in subscribers:
+        if subscriber.id not in handed:
+            by_language[issue_cases.version_for(issue, subscriber.language, primary).language].append(subscriber)
+    for language, group in by_language.items():
+        _hand_over(session, issue, language, group)
+    if subscribers:
+        issue.last_subscriber_id = subscribers[-1].id
+    if len(subscribers) < batch_size:
+        _finish(session, issue)
+    else:
+        _next_step(session, issue)
+    session.flush()
+    return True
+
+
+def in_flight(issue_id: int) -> int:
+    """Recipients handed to the mailer whose message it has not finished yet (0 when it cannot tell)."""
+    with db.transaction() as session:
+        issue = session.get(Issue, issue_id)
+        if issue is None or issue.status != IssueStatus.SENDING:
+            return 0
+        handed = session.scalar(select(func.count()).select_from(IssueDelivery)
+                                .where(IssueDelivery.issue_id == issue_id)) or 0
+        name = campaign(issue)
+    if not handed:
+        return 0
+    try:
+        response = call("mailer", "GET", f"/api/v1/campaigns/{name}")
+    except ServiceCallFailed as error:
+        log.warning("campaign counts unavailable, expanding without a window: %s", error)
+        return 0
+    body = response.body if response.status == 200 and isinstance(response.body, dict) else {}
+    finished = sum(int(body.get(status) or 0) for status in ("sent", "failed", "suppressed"))
+    return max(0, handed - finished)
+
+
+def _hand_over(session: Session, issue: Issue, language: str, group: list[Subscriber]) -> None:
+    version = issue.version(language) or issue.primary
+    base_url = str(current_app.config["BASE_URL"])
+    recipients = []
+    for subscriber in group:
+        session.add(IssueDelivery(issue_id=issue.id, subscriber_id=subscriber.id, language=language))
+        recipients.append({
+            "idempotency_key": delivery_key(issue.id, subscriber.id), "email": subscriber.email,
+            "name": subscriber.name, "list_headers": list_headers(subscriber),
+            "substitutions": {"unsubscribe_url": unsubscribe_url(subscriber),
+                              "preferences_url": preferences_url(subscriber)},
+        })
+    enqueue(session, SEND_BATCH, dump_payload(EmailBatch, {
+        "campaign": campaign(issue), "template": issue_cases.TEMPLATE, "language": language,
+        "context": issue_cases.email_context(issue, version, base_url), "recipients": recipients,
+        "origin": "subscriptions",
+    }))
+
+
+def _finish(session: Session, issue: Issue) -> None:
+    issue.status, issue.sent_at = IssueStatus.SENT, utcnow()
+    issue.total = session.scalar(select(func.count()).select_from(IssueDelivery)
+                                 .where(IssueDelivery.issue_id == issue.id)) or 0
+
+
+def pause(session: Session, issue_id: int) -> Issue:
+    issue = issue_cases.get_issue(session, issue_id, lock=True)
+    if issue.status != IssueStatus.SENDING:
+        raise Conflict(f"Only an issue that is sending can be paused; this one is {issue.status.value}.")
+    issue.status = IssueStatus.PAUSED
+    session.flush()
+    return issue
+
+
+def resume(session: Session, issue_id: int) -> Issue:
+    issue = issue_cases.get_issue(session, issue_id, lock=True)
+    if issue.status != IssueStatus.PAUSED:
+        raise Conflict(f"Only a paused issue can be resumed; this one is {issue.status.value}.")
+    issue.status = IssueStatus.SENDING
+    _next_step(session, issue)
+    session.flush()
+    return issue
+
+
+def cancel(session: Session, issue_id: int) -> Issue:
+    """Stops a scheduled, sending or paused issue; what the mailer already has still goes out."""
+    issue = issue_cases.get_issue(session, issue_id, lock=True)
+    if issue.status not in (IssueStatus.SCHEDULED, IssueStatus.SENDING, IssueStatus.PAUSED):
+        raise Conflict(f"An issue that is {issue.status.value} cannot be cancelled.")
+    scheduler.cancel(session, _job_key(issue))
+    issue.status = IssueStatus.CANCELLED
+    if issue.started_at is not None:
+        issue.total = session.scalar(select(func.count()).select_from(IssueDelivery)
+                                     .where(IssueDelivery.issue_id == issue.id)) or 0
+    session.flush()
+    return issue
+
+
+def progress(issue: Issue) -> dict[str, int | None]:
+    """{total, sent, failed}: total from this service, sent and failed from the mailer's campaign counts."""
+    counts: dict[str, int | None] = {"total": issue.total, "sent": 0, "failed": 0}
+    if issue.started_at is None:
+        return counts
+    try:
+        response = call("mailer", "GET", f"/api/v1/campaigns/{campaign(issue)}")
+    except ServiceCallFailed as error:
+        log.warning("campaign counts unavailable: %s", error)
+        return {**counts, "sent": None, "failed": None}
+    body = response.body if response.status == 200 and isinstance(response.body, dict) else {}
+    counts["sent"] = int(body.get("sent") or 0)
+    counts["failed"] = int(body.get("failed") or 0) + int(body.get("suppressed") or 0)
+    return counts
+
+
+def test_send(session: Session, issue_id: int, emails: list[str], language: str | None) -> int:
+    """The issue as a subscriber gets it, to the given addresses (no subscriber links: they are not subscribers)."""
+    issue = issue_cases.get_issue(session, issue_id)
+    primary = str(current_app.config["PRIMARY_LANGUAGE"])
+    version = issue_cases.version_for(issue, language or issue.language, primary)
+    base_url = str(current_app.config["BASE_URL"])
+    context = issue_cases.email_context(issue, version, base_url)
+    newsletter_url = f"{base_url}/newsletter/"
+    # A test address is no subscriber: its footer links lead to the newsletter's page instead.
+    context["personal"] = {"unsubscribe_url": newsletter_url, "preferences_url": newsletter_url}
+    run = uuid.uuid4().hex[:12]
+    for email in emails:
+        enqueue(session, SEND_EMAIL, dump_payload(EmailRequest, {
+            "idempotency_key": f"issue-test:{issue.id}:{run}:{email}"[:200], "template": issue_cases.TEMPLATE,
+            "language": version.language, "recipient": {"email": email, "name": None}, "context": context,
+            "list_headers": {"list_id": f"newsletter-test.{issue.id}", "unsubscribe_url": newsletter_url},
+            "campaign": f"{campaign(issue)}-test", "origin": "subscriptions",
+        }))
+    return len(emails)

@@ -1,0 +1,1 @@
+"""The subscribers part of the subscriptions service."""

@@ -1,0 +1,360 @@
+"""CSV import of subscribers: validate every row, report bad rows by number, upsert the rest in bulk.
+
+Columns (header row, any order, `,` or `;` separated, UTF-8 with or without BOM):
+  email (required), name, organisation, language (fi|sv|en, default fi), topics (newsletter events
+  trainings, separated by spaces, `|`, `,` or `;`; default newsletter), consent_at (ISO date of a
+  recorded prior consent: such rows are confirmed at once; without it the person gets a confirmation email).
+
+Row numbers are spreadsheet rows: the header is row 1. An existing subscriber's status, language and
+topics are never changed by an import (their own choices win); only a pending one with a recorded
+consent becomes confirmed, and a missing name or organisation is filled in. So a second import of
+the same file changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import enum
+import io
+import re
+import secrets
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from flask import current_app
+from marshmallow import ValidationError, validate
+from sqlalchemy import ARRAY, String, Table, any_, literal, select, update
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from services.subscriptions.subscribers import links
+from services.subscriptions.subscribers.models import (
+    SUBSCRIBER_LANGUAGES,
+    TOPICS,
+    ConsentAction,
+    ConsentEvent,
+    ConsentSource,
+    Subscriber,
+    SubscriberStatus,
+    SubscriberTopic,
+    Suppression,
+)
+from services.subscriptions.subscribers.operations import send_email
+from shared.db import utcnow
+from shared.errors import InvalidInput
+from shared.privacy import email_hash, normalise_email
+
+COLUMNS = ("email", "name", "organisation", "language", "topics", "consent_at")
+IMPORT_WORDING = "import"
+CHUNK = 1000
+_TOPIC_SPLIT = re.compile(r"[\s|,;]+")
+_email_validator = validate.Email()
+_SUBSCRIBERS_TABLE = cast(Table, Subscriber.__table__)
+_TOPICS_TABLE = cast(Table, SubscriberTopic.__table__)
+_CONSENT_TABLE = cast(Table, ConsentEvent.__table__)
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    field: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    row: int
+    email: str
+    email_hash: str
+    name: str | None
+    organisation: str | None
+    language: str
+    topics: tuple[str, ...]
+    consent_at: dt.datetime | None
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    created: int = 0
+    confirmed: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    confirmation_emails: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"rows": self.rows, "created": self.created, "confirmed": self.confirmed, "updated": self.updated,
+                "unchanged": self.unchanged, "confirmation_emails": self.confirmation_emails,
+                "errors": [{"row": e.row, "field": e.field, "message": e.message} for e in self.errors]}
+
+
+# --- parsing ------------------------------------------------------------------------------------
+
+def parse_csv(text: str, secret_key: str, default_language: str = "fi") -> tuple[list[ImportRow], list[RowError], int]:
+    """(valid rows, row errors, number of data rows). A bad header is an `InvalidInput` for the whole file."""
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        raise InvalidInput("The file is empty.", errors={"file": ["The file is empty."]})
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    header = [name.strip().lower() for name in next(reader)]
+    _check_header(header)
+    valid: list[ImportRow] = []
+    errors: list[RowError] = []
+    seen: dict[str, int] = {}
+    count = 0
+    for line_number, values in enumerate(reader, start=2):
+        if not any(value.strip() for value in values):
+            continue
+        count += 1
+        parsed = _parse_row(line_number, dict(zip(header, values, strict=False)), secret_key, default_language,
+                            len(values) == len(header))
+        if isinstance(parsed, RowError):
+            errors.append(parsed)
+        elif parsed.email_hash in seen:
+            first = seen[parsed.email_hash]
+            errors.append(RowError(line_number, "email", f"The same address is already on row {first}."))
+        else:
+            seen[parsed.email_hash] = line_number
+            valid.append(parsed)
+    return valid, errors, count
+
+
+def _check_header(header: list[str]) -> None:
+    unknown = [name for name in header if name not in COLUMNS]
+    if unknown:
+        raise InvalidInput(f"Unknown columns: {', '.join(unknown)}. Use: {', '.join(COLUMNS)}.",
+                           errors={"columns": [f"Unknown column '{name}'." for name in unknown]})
+    if "email" not in header:
+        raise InvalidInput("The file has no 'email' column.", errors={"columns": ["The 'email' column is missing."]})
+
+
+class _RowProblem(Exception):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def _parse_row(number: int, values: dict[str, str], secret_key: str, default_language: str,
+               complete: bool) -> ImportRow | RowError:
+    try:
+        if not complete:
+            raise _RowProblem("row", "The row has a different number of columns than the header.")
+        email = _email(values.get("email", ""))
+        name = _text(values, "name")
+        organisation = _text(values, "organisation")
+        language = (values.get("language") or "").strip().lower() or default_language
+        if language not in SUBSCRIBER_LANGUAGES:
+            raise _RowProblem("language", "Use fi, sv or en.")
+        topics = _topics(values.get("topics") or "")
+        consent = _consent_time(values.get("consent_at") or "")
+    except _RowProblem as problem:
+        return RowError(number, problem.field, problem.message)
+    return ImportRow(number, email, email_hash(secret_key, email), name, organisation, language, topics, consent)
+
+
+def _email(value: str) -> str:
+    email = normalise_email(value)
+    if not email:
+        raise _RowProblem("email", "The address is missing.")
+    if len(email) > 254:
+        raise _RowProblem("email", "The address is too long.")
+    try:
+        _email_validator(email)
+    except ValidationError as error:
+        raise _RowProblem("email", "Not a valid email address.") from error
+    return email
+
+
+def _text(values: dict[str, str], column: str) -> str | None:
+    text = (values.get(column) or "").strip() or None
+    if text and len(text) > 200:
+        raise _RowProblem(column, "Longer than 200 characters.")
+    return text
+
+
+def _topics(value: str) -> tuple[str, ...]:
+    topics = tuple(sorted({t for t in _TOPIC_SPLIT.split(value.strip().lower()) if t})) or ("newsletter",)
+    wrong = [t for t in topics if t not in TOPICS]
+    if wrong:
+        raise _RowProblem("topics", f"Unknown topic: {', '.join(wrong)}. Use newsletter, events or trainings.")
+    return topics
+
+
+def _consent_time(value: str) -> dt.datetime | None:
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError as error:
+        raise _RowProblem("consent_at", "Not a date; write it as 2025-03-31.") from error
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    if moment > utcnow():
+        raise _RowProblem("consent_at", "The consent date is in the future.")
+    return moment
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+def import_csv(session: Session, text: str, *, progress: Callable[[int], None] | None = None) -> ImportReport:
+    secret = str(current_app.config["SECRET_KEY"])
+    rows, errors, count = parse_csv(text, secret, str(current_app.config.get("PRIMARY_LANGUAGE", "fi")))
+    report = ImportReport(rows=count, errors=errors)
+    for chunk in _chunks(rows, CHUNK):
+        _import_chunk(session, chunk, report)
+        if progress:
+            progress(len(chunk))
+    if progress and errors:
+        progress(len(errors))
+    report.errors.sort(key=lambda e: e.row)
+    return report
+
+
+def _chunks(rows: Sequence[ImportRow], size: int) -> Iterator[Sequence[ImportRow]]:
+    for start in range(0, len(rows), size):
+        yield rows[start:start + size]
+
+
+def _import_chunk(session: Session, rows: Sequence[ImportRow], report: ImportReport) -> None:
+    hashes = [row.email_hash for row in rows]
+    existing = {s.email_hash: s for s in session.execute(
+        select(Subscriber.id, Subscriber.email_hash, Subscriber.status, Subscriber.name, Subscriber.organisation)
+        .where(one_of(session, Subscriber.email_hash, hashes)).with_for_update()
+    )}
+    suppressed = set(session.scalars(select(Suppression.email_hash)
+                                     .where(one_of(session, Suppression.email_hash, hashes))))
+    new_rows: list[ImportRow] = []
+    for row in rows:
+        current = existing.get(row.email_hash)
+        if current is not None:
+            _merge_existing(session, row, current, report)
+        elif row.email_hash in suppressed:
+            report.errors.append(RowError(row.row, "email", "This address was erased or cannot receive mail. "
+                                                            "Only the person can subscribe it again."))
+        else:
+            new_rows.append(row)
+    if new_rows:
+        _insert_new(session, new_rows, report)
+
+
+def _merge_existing(session: Session, row: ImportRow, current: Any, report: ImportReport) -> None:
+    values: dict[str, Any] = {}
+    if current.name is None and row.name:
+        values["name"] = row.name
+    if current.organisation is None and row.organisation:
+        values["organisation"] = row.organisation
+    confirming = current.status == SubscriberStatus.PENDING and row.consent_at is not None
+    if confirming:
+        values.update(status=SubscriberStatus.CONFIRMED, confirmed_at=row.consent_at)
+    if not values:
+        report.unchanged += 1
+        return
+    session.execute(update(Subscriber).where(Subscriber.id == current.id).values(**values, updated_at=utcnow()))
+    if confirming:
+        report.confirmed += 1
+        _log_imports(session, [(current.id, row)])
+    else:
+        report.updated += 1
+
+
+def _insert_new(session: Session, rows: Sequence[ImportRow], report: ImportReport) -> None:
+    now = utcnow()
+    today = now.date()
+    values = [{
+        "email": row.email, "email_hash": row.email_hash, "name": row.name, "organisation": row.organisation,
+        "language": row.language,
+        "status": (SubscriberStatus.CONFIRMED if row.consent_at else SubscriberStatus.PENDING).value,
+        "source": ConsentSource.IMPORT.value, "consent_wording_version": IMPORT_WORDING,
+        "token_key": secrets.token_hex(8), "confirmations_day": None if row.consent_at else today,
+        "confirmations_sent": 0 if row.consent_at else 1, "created_at": now, "updated_at": now,
+        "confirmed_at": row.consent_at, "unsubscribed_at": None,
+        "last_confirmation_at": None if row.consent_at else now,
+    } for row in rows]
+    inserted = _insert_ignoring_duplicates(session, values)
+    by_hash = {row.email_hash: row for row in rows}
+    made = [(subscriber_id, by_hash[address_hash]) for subscriber_id, address_hash in inserted]
+    report.unchanged += len(rows) - len(made)  # a parallel import or subscription inserted them first
+    report.created += len(made)
+    if not made:
+        return
+    bulk_insert(session, _TOPICS_TABLE,
+                [{"subscriber_id": sid, "topic": topic} for sid, row in made for topic in row.topics])
+    _log_imports(session, made)
+    token_keys = {str(value["email_hash"]): str(value["token_key"]) for value in values}
+    for subscriber_id, row in made:
+        if row.consent_at is None:
+            _send_confirmation(session, subscriber_id, token_keys[row.email_hash], row, today)
+            report.confirmation_emails += 1
+
+
+def _insert_ignoring_duplicates(session: Session, values: list[dict[str, Any]]) -> list[tuple[int, str]]:
+    """Insert, skipping addresses a parallel import or subscription added first; (id, hash) of ours.
+
+    One bulk INSERT and one SELECT: our rows are those that carry the token_key we generated.
+    """
+    table = _SUBSCRIBERS_TABLE
+    bulk_insert(session, table, values, skip_duplicates=True)
+    ours = {str(value["email_hash"]): str(value["token_key"]) for value in values}
+    found = session.execute(select(table.c.id, table.c.email_hash, table.c.token_key)
+                            .where(one_of(session, table.c.email_hash, list(ours))))
+    return [(int(row.id), str(row.email_hash)) for row in found if ours[row.email_hash] == row.token_key]
+
+
+def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]], *, skip_duplicates: bool = False) -> None:
+    """Many rows in one statement.
+
+    PostgreSQL gets `INSERT … SELECT FROM unnest(<one array per column>)`: one short statement whatever
+    the row count (a multi-row VALUES statement is re-parsed by the driver each time; executemany is one
+    message per row). SQLite runs in-process, where executemany is already fast.
+    """
+    if not rows:
+        return
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        statement = sqlite.insert(table)
+        connection.execute(statement.on_conflict_do_nothing() if skip_duplicates else statement, rows)
+        return
+    names = list(rows[0])
+    arrays = ", ".join(f"CAST(%({name})s AS {table.c[name].type.compile(dialect=connection.dialect)}[])"
+                       for name in names)
+    conflict = " ON CONFLICT DO NOTHING" if skip_duplicates else ""
+    sql = f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({arrays}){conflict}"  # noqa: S608
+    connection.exec_driver_sql(sql, {name: [_plain(row[name]) for row in rows] for name in names})
+
+
+def one_of(session: Session, column: Any, values: list[str]) -> ColumnElement[bool]:
+    """`column IN values`; on PostgreSQL as `= ANY(array)`, one short statement instead of a bind per value."""
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(ColumnElement[bool], column == any_(literal(values, ARRAY(String))))
+    return cast(ColumnElement[bool], column.in_(values))
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, enum.Enum) else value
+
+
+def _log_imports(session: Session, made: Iterable[tuple[int, ImportRow]]) -> None:
+    now = utcnow()
+    bulk_insert(session, _CONSENT_TABLE, [{
+        "subscriber_id": sid, "email_hash": row.email_hash, "action": ConsentAction.IMPORT,
+        "source": ConsentSource.IMPORT, "wording_version": IMPORT_WORDING, "language": row.language,
+        "topics": " ".join(row.topics), "occurred_at": now,
+    } for sid, row in made])
+
+
+def _send_confirmation(session: Session, subscriber_id: int, token_key: str, row: ImportRow, today: dt.date) -> None:
+    # A detached stand-in carries what the link tokens and the email need, without loading the row again.
+    subscriber = Subscriber(id=subscriber_id, token_key=token_key, email=row.email, name=row.name,
+                            language=row.language)
+    context = {"confirm_url": links.confirm_url(subscriber), "topics": " ".join(row.topics),
+               "personal": {"preferences_url": links.preferences_url(subscriber)}}
+    send_email(session, subscriber, "confirm-subscription", f"confirm-subscription:{subscriber_id}:{today}:1",
+               context)

@@ -1,0 +1,312 @@
+"""Use-cases of the subscribers part: plain functions on a Session that flush, never commit.
+
+Every change of consent writes a ConsentEvent; every email is an outbox row written in the
+same transaction, so it goes out exactly when the change is committed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from services.subscriptions.newsletter.privacy import erase_author, export_author
+from services.subscriptions.subscribers import links
+from services.subscriptions.subscribers.models import (
+    CONSENT_WORDING_VERSION,
+    ConsentAction,
+    ConsentEvent,
+    ConsentSource,
+    Subscriber,
+    SubscriberStatus,
+    Suppression,
+    SuppressionReason,
+)
+from shared.contract import ERASE_PERSON_IN, SEND_EMAIL, EmailRequest, ErasePerson, dump_payload
+from shared.db import utcnow
+from shared.outbox import enqueue
+from shared.privacy import email_hash, forget_in_outbox, normalise_email
+
+CONFIRMATIONS_PER_DAY = 3
+REPEAT_WINDOW = dt.timedelta(minutes=10)
+NOT_MAILABLE = (SubscriberStatus.UNSUBSCRIBED, SubscriberStatus.BOUNCED, SubscriberStatus.COMPLAINED)
+
+
+@dataclass(frozen=True)
+class SubscriptionRequest:
+    email: str
+    language: str
+    topics: tuple[str, ...]
+    name: str | None = None
+    organisation: str | None = None
+
+
+class ConfirmOutcome(enum.Enum):
+    CONFIRMED = "confirmed"
+    ALREADY_CONFIRMED = "already-confirmed"
+    NOT_PENDING = "not-pending"  # unsubscribed or undeliverable since the link was sent
+
+
+def _secret() -> str:
+    return str(current_app.config["SECRET_KEY"])
+
+
+def hash_of(email: str) -> str:
+    return email_hash(_secret(), email)
+
+
+def record_consent(session: Session, subscriber: Subscriber, action: ConsentAction, source: ConsentSource) -> None:
+    session.add(ConsentEvent(subscriber=subscriber, email_hash=subscriber.email_hash, action=action, source=source,
+                             wording_version=subscriber.consent_wording_version, language=subscriber.language,
+                             topics=" ".join(subscriber.topic_names), occurred_at=utcnow()))
+
+
+def find_by_email(session: Session, email: str, *, lock: bool = False) -> Subscriber | None:
+    query = select(Subscriber).where(Subscriber.email_hash == hash_of(email))
+    if lock:
+        query = query.with_for_update()
+    return session.scalar(query)
+
+
+# --- subscribe and confirm ----------------------------------------------------------------------
+
+def subscribe(session: Session, request: SubscriptionRequest, source: ConsentSource) -> None:
+    """Double opt-in. The caller answers the same whatever happens here, so nothing leaks."""
+    subscriber = find_by_email(session, request.email, lock=True)
+    if subscriber is None:
+        subscriber = _insert_pending(session, request, source)
+        if subscriber is not None:
+            record_consent(session, subscriber, ConsentAction.SUBSCRIBE, source)
+            _send_limited(session, subscriber, "confirm-subscription")
+            return
+        subscriber = find_by_email(session, request.email, lock=True)  # a parallel request inserted it first
+        if subscriber is None:
+            return
+    _subscribe_again(session, subscriber, request, source)
+
+
+def _subscribe_again(session: Session, subscriber: Subscriber, request: SubscriptionRequest,
+                     source: ConsentSource) -> None:
+    if _repeated_moments_after(subscriber, request):
+        return  # a double click or a client's retry: the email already on its way answers it
+    if subscriber.status == SubscriberStatus.CONFIRMED:
+        _send_limited(session, subscriber, "already-subscribed")
+        return
+    _renew_request(subscriber, request)
+    record_consent(session, subscriber, ConsentAction.SUBSCRIBE, source)
+    _send_limited(session, subscriber, "confirm-subscription")
+
+
+def _repeated_moments_after(subscriber: Subscriber, request: SubscriptionRequest) -> bool:
+    """The same request again within REPEAT_WINDOW of the last email it caused."""
+    last = subscriber.last_confirmation_at
+    if last is None or utcnow() - last >= REPEAT_WINDOW:
+        return False
+    if subscriber.status == SubscriberStatus.CONFIRMED:
+        return True
+    return (subscriber.status == SubscriberStatus.PENDING and subscriber.language == request.language
+            and set(subscriber.topic_names) == set(request.topics)
+            and request.name in (None, "", subscriber.name)
+            and request.organisation in (None, "", subscriber.organisation))
+
+
+def _insert_pending(session: Session, request: SubscriptionRequest, source: ConsentSource) -> Subscriber | None:
+    subscriber = Subscriber(email=normalise_email(request.email), email_hash=hash_of(request.email),
+                            name=request.name, organisation=request.organisation, language=request.language,
+                            status=SubscriberStatus.PENDING, source=source,
+                            consent_wording_version=CONSENT_WORDING_VERSION)
+    subscriber.set_topics(request.topics)
+    try:
+        with session.begin_nested():
+            session.add(subscriber)
+    except IntegrityError:
+        return None
+    return subscriber
+
+
+def _renew_request(subscriber: Subscriber, request: SubscriptionRequest) -> None:
+    """A pending or departed subscriber asks again: their newest choice waits for confirmation."""
+    subscriber.status = SubscriberStatus.PENDING
+    subscriber.language = request.language
+    subscriber.consent_wording_version = CONSENT_WORDING_VERSION
+    subscriber.set_topics(request.topics)
+    if request.name:
+        subscriber.name = request.name
+    if request.organisation:
+        subscriber.organisation = request.organisation
+
+
+def _send_limited(session: Session, subscriber: Subscriber, template: str) -> None:
+    """At most CONFIRMATIONS_PER_DAY such emails per address per day; beyond that, silently none."""
+    today = utcnow().date()
+    if subscriber.confirmations_day != today:
+        subscriber.confirmations_day = today
+        subscriber.confirmations_sent = 0
+    if subscriber.confirmations_sent >= CONFIRMATIONS_PER_DAY:
+        return
+    subscriber.confirmations_sent += 1
+    subscriber.last_confirmation_at = utcnow()
+    session.flush()
+    key = f"{template}:{subscriber.id}:{today.isoformat()}:{subscriber.confirmations_sent}"
+    context: dict[str, Any] = {"personal": {"preferences_url": links.preferences_url(subscriber)}}
+    if template == "confirm-subscription":
+        context["confirm_url"] = links.confirm_url(subscriber)
+        context["topics"] = " ".join(subscriber.topic_names)
+    send_email(session, subscriber, template, key, context)
+
+
+def send_email(session: Session, subscriber: Subscriber, template: str, key: str, context: dict[str, Any],
+               *, list_mail: bool = False) -> None:
+    payload: dict[str, Any] = {
+        "idempotency_key": key,
+        "template": template,
+        "language": subscriber.language,
+        "recipient": {"email": subscriber.email, "name": subscriber.name},
+        "context": context,
+        "origin": "subscriptions",
+    }
+    if list_mail:
+        payload["list_headers"] = links.list_headers(subscriber)
+    enqueue(session, SEND_EMAIL, dump_payload(EmailRequest, payload))
+
+
+def confirm(session: Session, subscriber: Subscriber, source: ConsentSource = ConsentSource.EMAIL) -> ConfirmOutcome:
+    """Confirm a pending subscriber (the caller locked the row); a second click changes nothing."""
+    if subscriber.status == SubscriberStatus.CONFIRMED:
+        return ConfirmOutcome.ALREADY_CONFIRMED
+    if subscriber.status != SubscriberStatus.PENDING:
+        return ConfirmOutcome.NOT_PENDING
+    _make_confirmed(session, subscriber, source)
+    return ConfirmOutcome.CONFIRMED
+
+
+def _make_confirmed(session: Session, subscriber: Subscriber, source: ConsentSource) -> None:
+    now = utcnow()
+    subscriber.status = SubscriberStatus.CONFIRMED
+    subscriber.confirmed_at = now
+    subscriber.unsubscribed_at = None
+    subscriber.last_confirmation_at = None  # asking again now deserves the "already subscribed" email
+    session.execute(delete(Suppression).where(Suppression.email_hash == subscriber.email_hash))
+    record_consent(session, subscriber, ConsentAction.CONFIRM, source)
+    session.flush()
+    welcome_key = f"welcome:{subscriber.id}:{now.strftime('%Y%m%dT%H%M%S%f')}"
+    send_email(session, subscriber, "welcome", welcome_key,
+               {"topics": " ".join(subscriber.topic_names),
+                "personal": {"preferences_url": links.preferences_url(subscriber)}},
+               list_mail=True)
+
+
+def resubscribe(session: Session, subscriber: Subscriber) -> None:
+    """From the preference centre: the link came to this mailbox, so no second confirmation is needed."""
+    if subscriber.status != SubscriberStatus.CONFIRMED:
+        _make_confirmed(session, subscriber, ConsentSource.EMAIL)
+
+
+# --- preferences, unsubscribe -------------------------------------------------------------------
+
+def change_preferences(session: Session, subscriber: Subscriber, *, language: str, topics: Iterable[str]) -> bool:
+    """True when something changed (and was logged)."""
+    wanted = sorted(set(topics))
+    if subscriber.language == language and subscriber.topic_names == wanted:
+        return False
+    subscriber.language = language
+    subscriber.set_topics(wanted)
+    record_consent(session, subscriber, ConsentAction.CHANGE, ConsentSource.EMAIL)
+    return True
+
+
+def unsubscribe(session: Session, subscriber: Subscriber, source: ConsentSource = ConsentSource.EMAIL) -> None:
+    """Idempotent: unsubscribing twice logs once. Bounced and complained addresses stay as they are."""
+    if subscriber.status in NOT_MAILABLE:
+        return
+    subscriber.status = SubscriberStatus.UNSUBSCRIBED
+    subscriber.unsubscribed_at = utcnow()
+    record_consent(session, subscriber, ConsentAction.UNSUBSCRIBE, source)
+
+
+# --- bounces and complaints ---------------------------------------------------------------------
+
+def suppress(session: Session, email: str, reason: str) -> None:
+    """The mailer reports a hard bounce or complaint: no more mail to this address."""
+    address_hash = hash_of(email)
+    status, suppression, action = (
+        (SubscriberStatus.COMPLAINED, SuppressionReason.COMPLAINED, ConsentAction.COMPLAINT)
+        if reason == "complaint"
+        else (SubscriberStatus.BOUNCED, SuppressionReason.BOUNCED, ConsentAction.BOUNCE)
+    )
+    subscriber = session.scalar(select(Subscriber).where(Subscriber.email_hash == address_hash).with_for_update())
+    if subscriber is not None and subscriber.status != status:
+        subscriber.status = status
+        record_consent(session, subscriber, action, ConsentSource.MAILER)
+    existing = session.get(Suppression, address_hash, with_for_update=True)
+    if existing is None:
+        try:
+            with session.begin_nested():
+                session.add(Suppression(email_hash=address_hash, reason=suppression))
+        except IntegrityError:
+            return
+    elif existing.reason != SuppressionReason.ERASED:
+        existing.reason = suppression
+
+
+# --- data subject rights ------------------------------------------------------------------------
+
+def own_data(subscriber: Subscriber) -> dict[str, Any]:
+    """Everything the subscribers part holds about the subscriber (articles: see `author_data`)."""
+    return {
+        "email": subscriber.email,
+        "name": subscriber.name,
+        "organisation": subscriber.organisation,
+        "language": subscriber.language,
+        "status": subscriber.status.value,
+        "topics": subscriber.topic_names,
+        "source": subscriber.source.value,
+        "consent_wording_version": subscriber.consent_wording_version,
+        "created_at": _iso(subscriber.created_at),
+        "confirmed_at": _iso(subscriber.confirmed_at),
+        "unsubscribed_at": _iso(subscriber.unsubscribed_at),
+        "consent_log": [
+            {"action": event.action.value, "source": event.source.value, "wording_version": event.wording_version,
+             "language": event.language, "topics": event.topics.split(), "occurred_at": _iso(event.occurred_at)}
+            for event in subscriber.consent_events
+        ],
+    }
+
+
+def author_data(session: Session, email: str) -> list[dict[str, Any]]:
+    """The articles this address submitted to the newsletter, with their review history."""
+    return export_author(session, email)
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def erase(session: Session, subscriber: Subscriber) -> str:
+    """Erase the person here and ask the other services to do the same; returns the request id.
+
+    What stays: a suppression entry and an 'erase' consent record, both holding only the keyed hash.
+    """
+    request_id = uuid.uuid4().hex
+    address_hash = subscriber.email_hash
+    email = subscriber.email
+    session.delete(subscriber)
+    session.flush()
+    erase_author(session, email)
+    forget_in_outbox(session, email)
+    if session.get(Suppression, address_hash) is None:
+        session.add(Suppression(email_hash=address_hash, reason=SuppressionReason.ERASED))
+    session.add(ConsentEvent(subscriber_id=None, email_hash=address_hash, action=ConsentAction.ERASE,
+                             source=ConsentSource.EMAIL, wording_version=CONSENT_WORDING_VERSION,
+                             language=subscriber.language, topics="", occurred_at=utcnow()))
+    for target in ERASE_PERSON_IN.values():
+        enqueue(session, target, dump_payload(ErasePerson, {"email_hash": address_hash, "request_id": request_id}))
+    return request_id

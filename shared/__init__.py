@@ -1,0 +1,1 @@
+"""The platform package: settings, database, outbox, broker, errors, auth, tokens, i18n, contract."""

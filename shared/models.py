@@ -1,0 +1,116 @@
+"""Platform tables that every service's database holds next to its own tables.
+
+They have their own metadata so that shared code can use them with any service's session;
+each service's migrations create them (see `shared.migrations`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+from typing import Any
+
+from sqlalchemy import Enum, Index, String, Text, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from shared.db import TYPE_ANNOTATION_MAP, make_metadata, utcnow
+
+
+class PlatformBase(DeclarativeBase):
+    metadata = make_metadata()
+    type_annotation_map = TYPE_ANNOTATION_MAP
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    """Enums are stored by their value, checked by a constraint."""
+    return Enum(cls, name=name, values_callable=lambda members: [m.value for m in members], native_enum=False,
+                create_constraint=True, length=20)
+
+
+class OutboxMessage(PlatformBase):
+    """A message written in the same transaction as the change that causes it.
+
+    pending → relayed (the broker took it) → acknowledged (the consumer finished it).
+    The sweeper re-sends pending rows and relayed rows not acknowledged in time.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_unacknowledged", "acknowledged_at", "relayed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(36), unique=True, default=lambda: str(uuid.uuid4()))
+    actor_name: Mapped[str] = mapped_column(String(100))
+    queue_name: Mapped[str] = mapped_column(String(100))
+    payload: Mapped[dict[str, Any]]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    relayed_at: Mapped[dt.datetime | None]
+    acknowledged_at: Mapped[dt.datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class JobStatus(enum.Enum):
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class Job(PlatformBase):
+    """Time-based work: a row with `due_at`, claimed with row locks by a scheduler tick."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_due", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(100))
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    due_at: Mapped[dt.datetime]
+    status: Mapped[JobStatus] = mapped_column(_enum(JobStatus, "job_status"), default=JobStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[dt.datetime | None]
+    finished_at: Mapped[dt.datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ApiToken(PlatformBase):
+    """A bearer token for admin calls. Only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    label: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[dt.datetime | None]
+
+
+class ProcessedMessage(PlatformBase):
+    """Keys of messages an actor has already applied, for actors with no natural key of their own."""
+
+    __tablename__ = "processed_messages"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    processed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class User(PlatformBase):
+    """A person who logs in to a service's admin pages (argon2 password hash)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    locked_until: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[dt.datetime | None]

@@ -1,0 +1,221 @@
+"""Settings from `ELO_*` environment variables, coerced and validated once at start.
+
+A wrong value raises `SettingsError`, whose message is one line naming the variable.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from email.utils import parseaddr
+from pathlib import Path
+from urllib.parse import urlsplit
+
+LANGUAGES = ("fi", "sv", "en")
+SERVICES = ("subscriptions", "events", "mailer")
+SERVICE_PREFIXES = {"subscriptions": "/newsletter", "events": "/events", "mailer": "/mailer"}
+
+
+class SettingsError(ValueError):
+    """A setting has a value the system cannot use."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        super().__init__(f"{variable}: {problem}")
+        self.variable = variable
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    secret_key: str
+    base_url: str
+    database_urls: Mapping[str, str]
+    broker_url: str | None
+    smtp_url: str | None
+    mail_from: str
+    network_name: str
+    mail_rate: float | None
+    redis_url: str | None
+    dkim_domain: str | None
+    dkim_selector: str | None
+    dkim_key_file: Path | None
+    bounce_secret: str | None
+    primary_language: str
+    postal_address: str
+    outbox_resend_after: float
+    service_urls: Mapping[str, str] = field(default_factory=dict)
+    extra: Mapping[str, str] = field(default_factory=dict)
+    # How many reverse proxies (nginx, a TLS terminator) stand in front of gunicorn and are trusted
+    # for X-Forwarded-For/-Proto/-Host; 0 = none (the embedded run, which is reached directly).
+    proxy_hops: int = 0
+    # Event registrations accepted from one client address per 15 minutes (an office behind one
+    # NAT registering together needs room; a script filling the list does not get it).
+    registrations_per_ip: int = 40
+
+    @property
+    def embedded_broker(self) -> bool:
+        return self.broker_url is None
+
+    @property
+    def captures_mail(self) -> bool:
+        return self.smtp_url is None
+
+    def database_url(self, service: str) -> str:
+        return self.database_urls[service]
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read and check every `ELO_*` variable; raise `SettingsError` on the first bad one."""
+    env = os.environ if env is None else env
+    data_dir = Path(env.get("ELO_DATA_DIR") or "./var").resolve()
+    return Settings(
+        data_dir=data_dir,
+        secret_key=_secret_key(env, data_dir),
+        base_url=_http_url(env, "ELO_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+        database_urls={service: _database_url(env, service, data_dir) for service in SERVICES},
+        broker_url=_broker_url(env),
+        smtp_url=_smtp_url(env),
+        mail_from=_mail_from(env),
+        network_name=env.get("ELO_NETWORK_NAME") or "Pohjois-Pohjanmaan ELO-verkosto",
+        mail_rate=_positive_float(env, "ELO_MAIL_RATE"),
+        redis_url=_redis_url(env),
+        dkim_domain=env.get("ELO_DKIM_DOMAIN") or None,
+        dkim_selector=env.get("ELO_DKIM_SELECTOR") or None,
+        dkim_key_file=_dkim_key_file(env),
+        bounce_secret=env.get("ELO_BOUNCE_SECRET") or None,
+        primary_language=_language(env),
+        postal_address=env.get("ELO_POSTAL_ADDRESS") or "Elinvoimakeskus, PL 86, 90101 Oulu",
+        outbox_resend_after=_positive_float(env, "ELO_OUTBOX_RESEND_AFTER") or 3600.0,
+        service_urls=_service_urls(env),
+        proxy_hops=_proxy_hops(env),
+        registrations_per_ip=int(_positive_float(env, "ELO_REGISTRATIONS_PER_IP") or 40),
+    )
+
+
+def _secret_key(env: Mapping[str, str], data_dir: Path) -> str:
+    given = env.get("ELO_SECRET_KEY")
+    if given:
+        if len(given) < 16:
+            raise SettingsError("ELO_SECRET_KEY", "must be at least 16 characters long")
+        return given
+    key_file = data_dir / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    key_file.touch(mode=0o600)
+    key_file.write_text(key)
+    return key
+
+
+def _http_url(env: Mapping[str, str], name: str, default: str) -> str:
+    value = env.get(name) or default
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SettingsError(name, f"'{value}' is not an http:// or https:// address")
+    return value
+
+
+def _service_urls(env: Mapping[str, str]) -> dict[str, str]:
+    """Where to reach each service over HTTP; unset = in this process (embedded run)."""
+    urls = {}
+    for service in SERVICES:
+        name = f"ELO_{service.upper()}_URL"
+        if env.get(name):
+            urls[service] = _http_url(env, name, "")
+    return urls
+
+
+def _database_url(env: Mapping[str, str], service: str, data_dir: Path) -> str:
+    name = f"ELO_{service.upper()}_DATABASE_URL"
+    value = env.get(name)
+    if not value:
+        return f"sqlite:///{data_dir / (service + '.db')}"
+    scheme = urlsplit(value).scheme
+    if scheme in ("postgresql", "postgres"):
+        return "postgresql+psycopg" + value[len(scheme) :]
+    if scheme in ("postgresql+psycopg", "sqlite"):
+        return value
+    raise SettingsError(name, f"scheme '{scheme}' is not supported; use postgresql:// or sqlite:///")
+
+
+def _broker_url(env: Mapping[str, str]) -> str | None:
+    value = env.get("ELO_BROKER_URL") or None
+    if value is None:
+        return None
+    scheme = urlsplit(value).scheme
+    if scheme not in ("amqp", "amqps", "redis", "rediss"):
+        raise SettingsError("ELO_BROKER_URL", f"scheme '{scheme}' is not supported; use amqp://, redis:// or unset")
+    return value
+
+
+def _smtp_url(env: Mapping[str, str]) -> str | None:
+    value = env.get("ELO_SMTP_URL") or None
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise SettingsError("ELO_SMTP_URL", f"'{parts.scheme}://…' is not smtp://[user:pass@]host:port")
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError as error:
+        raise SettingsError("ELO_SMTP_URL", "the port is not a number") from error
+    return value
+
+
+def _redis_url(env: Mapping[str, str]) -> str | None:
+    value = env.get("ELO_REDIS_URL") or None
+    if value is not None and urlsplit(value).scheme not in ("redis", "rediss", "unix"):
+        raise SettingsError("ELO_REDIS_URL", "must start with redis://, rediss:// or unix://")
+    return value
+
+
+def _mail_from(env: Mapping[str, str]) -> str:
+    value = env.get("ELO_MAIL_FROM") or "ELO-verkosto <noreply@localhost>"
+    _, address = parseaddr(value)
+    if "@" not in address:
+        raise SettingsError("ELO_MAIL_FROM", f"'{value}' has no email address")
+    return value
+
+
+def _positive_float(env: Mapping[str, str], name: str) -> float | None:
+    value = env.get(name)
+    if not value:
+        return None
+    try:
+        number = float(value)
+    except ValueError as error:
+        raise SettingsError(name, f"'{value}' is not a number") from error
+    if number <= 0:
+        raise SettingsError(name, "must be greater than zero")
+    return number
+
+
+def _proxy_hops(env: Mapping[str, str]) -> int:
+    value = env.get("ELO_PROXY_HOPS") or "0"
+    if not value.isdigit():
+        raise SettingsError("ELO_PROXY_HOPS", f"'{value}' is not a whole number of proxies (0, 1, 2…)")
+    return int(value)
+
+
+def _language(env: Mapping[str, str]) -> str:
+    value = env.get("ELO_PRIMARY_LANGUAGE") or "fi"
+    if value not in LANGUAGES:
+        raise SettingsError("ELO_PRIMARY_LANGUAGE", f"'{value}' is not one of {', '.join(LANGUAGES)}")
+    return value
+
+
+def _dkim_key_file(env: Mapping[str, str]) -> Path | None:
+    names = ("ELO_DKIM_DOMAIN", "ELO_DKIM_SELECTOR", "ELO_DKIM_KEY_FILE")
+    given = [name for name in names if env.get(name)]
+    if given and len(given) != len(names):
+        missing = next(name for name in names if name not in given)
+        raise SettingsError(missing, "DKIM needs all three of ELO_DKIM_DOMAIN, ELO_DKIM_SELECTOR, ELO_DKIM_KEY_FILE")
+    if not given:
+        return None
+    path = Path(env["ELO_DKIM_KEY_FILE"])
+    if not path.is_file():
+        raise SettingsError("ELO_DKIM_KEY_FILE", f"no file at {path}")
+    return path

@@ -1,0 +1,356 @@
+"""Test harness: every service test runs on both backends.
+
+- `backend` is "sqlite" (SQLite files + StubBroker) or "postgres" (a fresh PostgreSQL database
+  per service for this test session + RabbitMQ). Server-backed runs skip with a reason when a
+  server is absent, and fail instead when ELO_REQUIRE_SERVERS=1 (CI).
+- `apps` gives the three service apps, migrated, tables emptied before each test.
+- `client` is a test client on the composed URL space (`/newsletter/…`, `/events/…`, `/mailer/…`).
+- `worker` runs a dramatiq worker in threads; `drain()` waits until every queue is empty.
+- `smtp_sink` is a real SMTP server (aiosmtpd) on a free port.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from dramatiq import Broker, Worker
+from dramatiq.brokers.stub import StubBroker
+from flask import Flask
+from werkzeug.test import Client
+
+from services import SERVICES
+from shared import apps as app_registry
+from shared.auth import new_token, store_token
+from shared.broker import build_broker, use_broker
+from shared.migrations import upgrade
+from shared.ratelimit import reset_rates
+from shared.settings import Settings, load_settings
+
+POSTGRES_URL = os.environ.get("ELO_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+BROKER_URL = os.environ.get("ELO_TEST_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672/")
+REQUIRE_SERVERS = os.environ.get("ELO_REQUIRE_SERVERS") == "1"
+BACKENDS = [pytest.param("sqlite", id="sqlite"),
+            pytest.param("postgres", id="postgres", marks=[pytest.mark.postgres, pytest.mark.rabbitmq])]
+
+
+def server_missing(what: str, error: BaseException) -> None:
+    reason = f"{what} is not reachable ({type(error).__name__}: {error})"
+    if REQUIRE_SERVERS:
+        pytest.fail(f"{reason}; ELO_REQUIRE_SERVERS=1 requires it")
+    pytest.skip(f"{reason}; set ELO_REQUIRE_SERVERS=1 to fail instead")
+
+
+# --- servers -----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """The PostgreSQL server URL (maintenance database), or skip/fail."""
+    engine = sa.create_engine(_psycopg(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+    except Exception as error:
+        server_missing(f"PostgreSQL at {POSTGRES_URL}", error)
+    finally:
+        engine.dispose()
+    return _psycopg(POSTGRES_URL)
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_server() -> Iterator[str]:
+    """The RabbitMQ URL for this test session: a vhost of its own when rabbitmqctl is at hand,
+    so test runs side by side never consume each other's messages."""
+    import pika
+
+    try:
+        params = pika.URLParameters(BROKER_URL)
+        params.socket_timeout = 3
+        params.connection_attempts = 1
+        pika.BlockingConnection(params).close()
+    except Exception as error:
+        server_missing(f"RabbitMQ at {BROKER_URL}", error)
+    vhost = f"elo_test_{os.getpid()}_{secrets.token_hex(3)}"
+    if not _rabbitmqctl("add_vhost", vhost):
+        yield BROKER_URL
+        return
+    _rabbitmqctl("set_permissions", "-p", vhost, params.credentials.username, ".*", ".*", ".*")
+    yield BROKER_URL.rstrip("/") + "/" + vhost
+    _rabbitmqctl("delete_vhost", vhost)
+
+
+def _rabbitmqctl(*args: str) -> bool:
+    """Run rabbitmqctl against a local server; False when that is not possible here."""
+    import shutil
+    import subprocess
+
+    local = "127.0.0.1" in BROKER_URL or "localhost" in BROKER_URL
+    if not local or shutil.which("rabbitmqctl") is None:
+        return False
+    try:
+        subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True, timeout=30)
+    except (subprocess.SubprocessError, OSError):
+        return False
+    return True
+
+
+def _psycopg(url: str) -> str:
+    return url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
+
+
+@contextlib.contextmanager
+def fresh_postgres_database(server_url: str, name: str) -> Iterator[str]:
+    """Create a database for this test session; drop it afterwards."""
+    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+# --- backend and settings -----------------------------------------------------------------------
+
+@dataclass
+class Backend:
+    name: str
+    database_urls: dict[str, str]
+    broker_url: str | None
+    data_dir: Path
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.name == "postgres"
+
+    def env(self, **overrides: str) -> dict[str, str]:
+        """ELO_* variables that point a subprocess (gunicorn, worker, scheduler) at this backend."""
+        env = {
+            "ELO_DATA_DIR": str(self.data_dir),
+            "ELO_SECRET_KEY": TEST_SECRET_KEY,
+            **{f"ELO_{service.upper()}_DATABASE_URL": url for service, url in self.database_urls.items()},
+        }
+        if self.broker_url:
+            env["ELO_BROKER_URL"] = self.broker_url
+        env.update(self.extra_env)
+        env.update(overrides)
+        return env
+
+
+TEST_SECRET_KEY = "test-secret-key-" + "x" * 32
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
+    data_dir = tmp_path_factory.mktemp(f"elo-{request.param}")
+    if request.param == "sqlite":
+        urls = {info.name: f"sqlite:///{data_dir / (info.name + '.db')}" for info in SERVICES}
+        yield _migrated(Backend("sqlite", urls, None, data_dir))
+        return
+    server_url = request.getfixturevalue("postgres_server")
+    broker_url = request.getfixturevalue("rabbitmq_server")
+    run_id = f"{os.getpid()}_{secrets.token_hex(3)}"
+    with contextlib.ExitStack() as stack:
+        urls = {info.name: stack.enter_context(fresh_postgres_database(server_url, f"elo_test_{run_id}_{info.name}"))
+                for info in SERVICES}
+        yield _migrated(Backend("postgres", urls, broker_url, data_dir))
+        for info in SERVICES:
+            info.module().db.dispose()
+
+
+def _migrated(backend: Backend) -> Backend:
+    for info in SERVICES:
+        database = info.module().db
+        database.configure(backend.database_urls[info.name])
+        upgrade(database, info.migrations_dir)
+    return backend
+
+
+@pytest.fixture
+def settings(backend: Backend) -> Settings:
+    return load_settings(backend.env())
+
+
+# --- broker, apps, worker -----------------------------------------------------------------------
+
+_rabbitmq_brokers: dict[str, Broker] = {}
+
+
+@pytest.fixture
+def broker(backend: Backend) -> Iterator[Broker]:
+    """A fresh StubBroker per test, or the session's RabbitMQ broker with its queues purged."""
+    if backend.broker_url is None:
+        stub = build_broker(None)
+        use_broker(stub)
+        yield stub
+        stub.close()
+        return
+    rabbit = _rabbitmq_brokers.get(backend.broker_url)
+    if rabbit is None:
+        rabbit = _rabbitmq_brokers[backend.broker_url] = build_broker(backend.broker_url)
+    use_broker(rabbit)
+    _purge(rabbit)
+    yield rabbit
+    _purge(rabbit)
+
+
+def _purge(broker: Broker) -> None:
+    for queue_name in list(broker.get_declared_queues()):
+        with contextlib.suppress(Exception):
+            broker.flush(queue_name)
+
+
+@pytest.fixture
+def apps(backend: Backend, settings: Settings, broker: Broker) -> Iterator[dict[str, Flask]]:
+    """The three service apps on this backend, every table empty."""
+    import services.worker  # noqa: F401 - declares every actor on the broker
+
+    built = {info.name: info.module().create_app({"ELO_SETTINGS": settings, "TESTING": True}) for info in SERVICES}
+    for info in SERVICES:
+        _empty_tables(info.module().db)
+    reset_rates()  # like the tables, rate-limit counters start empty in every test
+    yield built
+    app_registry.forget_apps()
+
+
+def _empty_tables(database: Any) -> None:
+    tables = [table for metadata in database.metadatas for table in metadata.sorted_tables]
+    with database.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            names = ", ".join(f'"{table.name}"' for table in tables)
+            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(tables):
+                connection.execute(table.delete())
+
+
+@pytest.fixture
+def client(apps: dict[str, Flask], settings: Settings) -> Client:
+    from services import landing
+    from services.gateway import compose
+
+    return Client(compose(apps, landing.create_app({"ELO_SETTINGS": settings, "TESTING": True})))
+
+
+@pytest.fixture
+def worker(broker: Broker, apps: dict[str, Flask]) -> Iterator[Worker]:
+    running = Worker(broker, worker_threads=4, worker_timeout=50)
+    running.start()
+    yield running
+    running.stop(timeout=10_000)
+
+
+@pytest.fixture
+def drain(broker: Broker, worker: Worker) -> Callable[..., None]:
+    """Wait until every queue is empty and the worker is idle (messages beget messages, so loop)."""
+
+    def wait(timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for queue_name in list(broker.get_declared_queues()):
+                remaining_ms = max(1, int((deadline - time.monotonic()) * 1000))
+                if isinstance(broker, StubBroker):
+                    broker.join(queue_name, timeout=remaining_ms, fail_fast=False)
+                else:
+                    broker.join(queue_name, min_successes=2, idle_time=50, timeout=remaining_ms)
+            worker.join()
+            if _all_empty(broker):
+                return
+        raise TimeoutError("queues did not drain in time")
+
+    return wait
+
+
+def _all_empty(broker: Broker) -> bool:
+    if isinstance(broker, StubBroker):
+        return all(broker.queues[name].unfinished_tasks == 0 for name in broker.queues)
+    # (ready, delayed, dead-lettered): a message that failed for good is finished, not pending
+    return all(sum(broker.get_queue_message_counts(name)[:2]) == 0 for name in broker.get_declared_queues())
+
+
+# --- tokens ---------------------------------------------------------------------------------------
+
+@pytest.fixture
+def admin_headers(apps: dict[str, Flask]) -> Callable[[str], dict[str, str]]:
+    """`admin_headers("coordinator")` → Authorization header with a fresh token of that role."""
+    made: dict[str, str] = {}
+
+    def headers(role: str) -> dict[str, str]:
+        if role not in made:
+            token = new_token()
+            for info in SERVICES:
+                with info.module().db.transaction() as session:
+                    store_token(session, token, role)
+            made[role] = token
+        return {"Authorization": f"Bearer {made[role]}"}
+
+    return headers
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+# --- SMTP -----------------------------------------------------------------------------------------
+
+@dataclass
+class SmtpSink:
+    host: str
+    port: int
+    messages: list[EmailMessage]
+    envelopes: list[Any]
+
+    @property
+    def url(self) -> str:
+        return f"smtp://{self.host}:{self.port}"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m, e in zip(self.messages, self.envelopes, strict=True)
+                if address.lower() in (r.lower() for r in e.rcpt_tos)]
+
+    def wait_for(self, count: int, timeout: float = 30.0) -> list[EmailMessage]:
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.messages
+
+
+class _Collect:
+    def __init__(self, sink: SmtpSink) -> None:
+        self.sink = sink
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's hook name
+        message = message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
+        self.sink.envelopes.append(envelope)
+        self.sink.messages.append(message)  # type: ignore[arg-type]
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SmtpSink]:
+    from aiosmtpd.controller import Controller
+
+    sink = SmtpSink("127.0.0.1", free_port(), [], [])
+    controller = Controller(_Collect(sink), hostname=sink.host, port=sink.port)
+    controller.start()
+    yield sink
+    controller.stop()
