@@ -310,6 +310,33 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@contextlib.contextmanager
+def serving(wsgi: Any, port: int, threads: int) -> Iterator[None]:
+    """Serve `wsgi` on 127.0.0.1:<port> from a background thread until the block ends.
+
+    The server is closed inside its own loop thread: closing its sockets from another thread while
+    that thread waits in select() makes select() fail with EBADF."""
+    import threading
+
+    from waitress import create_server
+
+    server = create_server(wsgi, host="127.0.0.1", port=port, threads=threads)
+    stopping = threading.Event()
+
+    def serve() -> None:
+        while not stopping.is_set():
+            server.asyncore.loop(timeout=0.1, map=server._map, count=1)
+        server.close()
+
+    thread = threading.Thread(target=serve, name=f"waitress-{port}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stopping.set()
+        thread.join(timeout=10)
+
+
 # --- SMTP -----------------------------------------------------------------------------------------
 
 @dataclass

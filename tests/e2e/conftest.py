@@ -8,7 +8,6 @@ Without /usr/bin/chromium they skip with the reason, unless ELO_REQUIRE_SERVERS=
 from __future__ import annotations
 
 import os
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,7 +18,7 @@ from flask import Flask
 
 from services import SERVICES
 from shared.settings import Settings, load_settings
-from tests.conftest import Backend, _migrated, free_port
+from tests.conftest import Backend, _migrated, free_port, serving
 
 CHROMIUM = Path(os.environ.get("ELO_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -69,18 +68,12 @@ def settings(backend: Backend, live_port: int) -> Settings:
 @pytest.fixture
 def live_server(apps: dict[str, Flask], worker: Any, settings: Settings, live_port: int) -> Iterator[str]:
     """The whole URL space at http://127.0.0.1:<port>, with the worker delivering messages."""
-    from waitress import create_server
-
     from services import landing
     from services.gateway import compose
 
     wsgi = compose(apps, landing.create_app({"ELO_SETTINGS": settings, "TESTING": True}))
-    server = create_server(wsgi, host="127.0.0.1", port=live_port, threads=6)
-    thread = threading.Thread(target=server.run, name="e2e-waitress", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{live_port}"
-    server.close()
-    thread.join(timeout=5)
+    with serving(wsgi, live_port, threads=6):
+        yield f"http://127.0.0.1:{live_port}"
 
 
 # --- the browser -----------------------------------------------------------------------------------

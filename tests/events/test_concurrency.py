@@ -9,19 +9,17 @@ import collections
 import dataclasses
 import json
 import logging
-import threading
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import select
-from waitress import create_server
 from werkzeug.exceptions import NotFound
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from services.events import links
 from services.events.models import Registration, RegistrationStatus, db
-from tests.conftest import free_port
+from tests.conftest import free_port, serving
 from tests.events.factories import make_event
 
 REGISTRANTS = 200
@@ -48,12 +46,8 @@ def test_200_registrations_for_20_seats_with_8_server_threads(apps, backend, sen
     app.config["ELO_SETTINGS"] = dataclasses.replace(app.config["ELO_SETTINGS"], registrations_per_ip=10_000)
     event = make_event(app, capacity=SEATS, mode="onsite", online_url="")
     port = free_port()
-    server = create_server(DispatcherMiddleware(NotFound(), {"/events": app}), host="127.0.0.1", port=port,
-                           threads=8)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
     base = f"http://127.0.0.1:{port}/events"
-    try:
+    with serving(DispatcherMiddleware(NotFound(), {"/events": app}), port, threads=8):
         def one(n):
             return _post(f"{base}/api/v1/events/{event.id}/registrations",
                          {"name": f"Osallistuja {n}", "email": f"person{n}@example.fi", "participation": "onsite"})
@@ -73,9 +67,6 @@ def test_200_registrations_for_20_seats_with_8_server_threads(apps, backend, sen
             cancel_urls = [base + "/" + links.registration_url(r.id).split("/events/", 1)[1] for r in confirmed[:5]]
         with ThreadPoolExecutor(max_workers=5) as pool:
             assert [status for status, _ in pool.map(_post, cancel_urls)] == [200] * 5
-    finally:
-        server.close()
-        thread.join(timeout=10)
     promoted = sent_emails("registration-promoted")
     assert sorted(p["recipient"]["email"] for p in promoted) == sorted(first_five)
     assert len({p["idempotency_key"] for p in promoted}) == 5
