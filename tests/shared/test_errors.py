@@ -39,6 +39,7 @@ def test_401_and_403_are_problems(client, admin_headers, prefix):
     assert set(ok.get_json()) >= {"pending", "relayed", "acknowledged", "jobs_due"}
 
 
+@pytest.mark.fresh_apps
 def test_unexpected_exception_is_a_500_problem_without_a_stack_trace(apps, client):
     app = apps["events"]
     blueprint = Blueprint("boom", __name__)
@@ -57,6 +58,7 @@ def test_unexpected_exception_is_a_500_problem_without_a_stack_trace(apps, clien
     assert body["detail"]
 
 
+@pytest.mark.fresh_apps
 def test_422_names_the_field(apps, client):
     import marshmallow as ma
     from flask.views import MethodView
