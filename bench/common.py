@@ -359,16 +359,21 @@ end
 
 def load(url: str, *, seconds: float = 8.0, connections: int = 8, threads: int = 2, lua: str = "",
          method: str = "GET", body_for: Callable[[int, int], bytes] | None = None,
-         headers_for: Callable[[int, int], dict[str, str]] | None = None) -> LoadResult:
+         headers_for: Callable[[int, int], dict[str, str]] | None = None,
+         path_for: Callable[[int, int], str] | None = None) -> LoadResult:
     """Load `url` for `seconds`. With wrk (Debian package `wrk`), `lua` may define `request()`
-    (and `setup`/`init`); without wrk, `body_for(thread, n)` / `headers_for(thread, n)` do the same
-    in Python threads (slower client: figures say which tool measured them)."""
+    (and `setup`/`init`); without wrk, `body_for(thread, n)` / `headers_for(thread, n)` /
+    `path_for(thread, n)` do the same in Python threads (slower client: figures say which tool
+    measured them)."""
     import shutil
 
-    if shutil.which("wrk") and (lua or (body_for is None and headers_for is None)):
+    python_equivalent = body_for is not None or headers_for is not None or path_for is not None
+    if shutil.which("wrk") and (lua or not python_equivalent):
         return _wrk(url, seconds=seconds, connections=connections, threads=threads, lua=lua)
+    if lua and not python_equivalent:
+        raise RuntimeError("this load needs wrk (Debian package `wrk`): its requests exist only as a wrk script")
     return _python_load(url, seconds=seconds, connections=connections, method=method, body_for=body_for,
-                        headers_for=headers_for)
+                        headers_for=headers_for, path_for=path_for)
 
 
 def _wrk(url: str, *, seconds: float, connections: int, threads: int, lua: str) -> LoadResult:
@@ -388,7 +393,8 @@ def _wrk(url: str, *, seconds: float, connections: int, threads: int, lua: str) 
 
 def _python_load(url: str, *, seconds: float, connections: int, method: str,
                  body_for: Callable[[int, int], bytes] | None,
-                 headers_for: Callable[[int, int], dict[str, str]] | None) -> LoadResult:
+                 headers_for: Callable[[int, int], dict[str, str]] | None,
+                 path_for: Callable[[int, int], str] | None) -> LoadResult:
     import http.client
     import threading
     from urllib.parse import urlsplit
@@ -410,7 +416,8 @@ def _python_load(url: str, *, seconds: float, connections: int, method: str,
             headers = headers_for(number, sent) if headers_for else {}
             started = time.perf_counter()
             try:
-                connection.request(method, path, body=body, headers=headers)
+                target = path_for(number, sent) if path_for else path
+                connection.request(method, target, body=body, headers=headers)
                 response = connection.getresponse()
                 response.read()
                 if response.status >= 400:

@@ -1,4 +1,5 @@
-"""Registration rate through the public API on PostgreSQL + RabbitMQ under gunicorn, loaded with wrk:
+"""Registration rate through the public API on PostgreSQL + RabbitMQ under gunicorn, loaded with wrk
+(or Python threads without it):
 every request for ONE event (contended: each registration locks the same event row to count seats)
 against the same load spread over MANY events (uncontended). Afterwards the stored registrations are
 counted against the accepted answers, so a lost or doubled registration would show."""
@@ -6,8 +7,10 @@ counted against the accepted answers, so a lost or doubled registration would sh
 from __future__ import annotations
 
 import datetime as dt
+import json
 import secrets
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +53,24 @@ function request()
     {{["Content-Type"] = "application/json", ["X-Forwarded-For"] = ip}}, body)
 end
 """
+
+
+def registration_body(run: str) -> Callable[[int, int], bytes]:
+    """The Python-threads twin of `registration_lua`'s body."""
+    def body_for(thread: int, sent: int) -> bytes:
+        return json.dumps({"name": "Kuormitus Testaaja", "email": f"{run}-{thread}-{sent}@example.org",
+                           "organisation": "Oulun kaupunki", "participation": "onsite", "language": "fi"}).encode()
+    return body_for
+
+
+def registration_path(event_ids: list[int]) -> Callable[[int, int], str]:
+    def path_for(thread: int, sent: int) -> str:
+        return f"/events/api/v1/events/{event_ids[sent % len(event_ids)]}/registrations"
+    return path_for
+
+
+def registration_headers(thread: int, sent: int) -> dict[str, str]:
+    return {"Content-Type": "application/json", "X-Forwarded-For": f"10.{thread}.{sent // 250 % 250}.{sent % 250}"}
 
 
 def event_body(n: int) -> dict[str, Any]:
@@ -96,11 +117,13 @@ def run() -> list[Figure]:
             one = create_events(server.url, token, 1)
             many = create_events(server.url, token, MANY)
             endpoint = server.url + "/events/api/v1/events"
-            contended = load(endpoint, seconds=SECONDS, connections=CONNECTIONS,
-                             lua=registration_lua("one" + secrets.token_hex(2), one))
-            uncontended = load(endpoint, seconds=SECONDS, connections=CONNECTIONS,
-                               lua=registration_lua("many" + secrets.token_hex(2), many))
+            contended = _load(endpoint, "one" + secrets.token_hex(2), one)
+            uncontended = _load(endpoint, "many" + secrets.token_hex(2), many)
         stored = stored_per_event(urls["events"])
+    for load_result, events in ((contended, one), (uncontended, many)):
+        accepted = load_result.requests - load_result.bad_status
+        if sum(stored.get(i, 0) for i in events) != accepted:
+            raise RuntimeError(f"{accepted} registrations accepted but {sum(stored.get(i, 0) for i in events)} stored")
     return [
         _figure("registration rate, one event (contended)", contended, "same load over 50 events (uncontended)",
                 uncontended, sum(stored.get(i, 0) for i in one)),
@@ -110,6 +133,12 @@ def run() -> list[Figure]:
                     f"{sum(stored.get(i, 0) for i in many)} stored over 50 events, "
                     f"{uncontended.requests - uncontended.bad_status} accepted"),
     ]
+
+
+def _load(endpoint: str, run: str, event_ids: list[int]) -> LoadResult:
+    return load(endpoint, seconds=SECONDS, connections=CONNECTIONS, lua=registration_lua(run, event_ids),
+                method="POST", body_for=registration_body(run), headers_for=registration_headers,
+                path_for=registration_path(event_ids))
 
 
 def _figure(name: str, measured: LoadResult, baseline_name: str, baseline: LoadResult, stored: int) -> Figure:
