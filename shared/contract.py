@@ -9,18 +9,26 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from typing import Any
+from typing import Any, NamedTuple
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from shared.settings import LANGUAGES
 
-# Actor names and their queues. A service sends by name and never imports another service.
-SEND_EMAIL = ("mailer.send_email", "mailer")
-SEND_BATCH = ("mailer.send_batch", "mailer-bulk")
-SUPPRESSION_NOTICE = ("subscriptions.suppression_notice", "subscriptions")
+
+class Route(NamedTuple):
+    """Where a message goes: the actor's name and its queue. A service sends by name and never
+    imports another service; the receiving actor is declared with `@actor(route)` on the same route."""
+
+    actor: str
+    queue: str
+
+
+SEND_EMAIL = Route("mailer.send_email", "mailer")
+SEND_BATCH = Route("mailer.send_batch", "mailer-bulk")
+SUPPRESSION_NOTICE = Route("subscriptions.suppression_notice", "subscriptions")
 # GDPR erasure: the subscriptions service sends one to each other service.
-ERASE_PERSON_IN = {"events": ("events.erase_person", "events"), "mailer": ("mailer.erase_person", "mailer")}
+ERASE_PERSON_IN = {"events": Route("events.erase_person", "events"), "mailer": Route("mailer.erase_person", "mailer")}
 
 TEMPLATE_NAME = validate.Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", error="Use a kebab-case template name.")
 

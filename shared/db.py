@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import enum
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import JSON, DateTime, Dialect, Engine, MetaData, TypeDecorator, create_engine, event, text
-from sqlalchemy.orm import Session, scoped_session, sessionmaker
+from sqlalchemy import JSON, DateTime, Dialect, Engine, Enum, MetaData, TypeDecorator, create_engine, event, text
+from sqlalchemy.orm import Session, registry, scoped_session, sessionmaker
 from sqlalchemy.pool import NullPool
 
 NAMING_CONVENTION = {
@@ -56,8 +57,19 @@ TYPE_ANNOTATION_MAP: dict[Any, Any] = {dt.datetime: UTCDateTime(), dict[str, Any
 
 
 def make_metadata() -> MetaData:
-    """Each service declares `class Base(DeclarativeBase): metadata = make_metadata()`."""
     return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def make_registry() -> registry:
+    """A model registry with its own metadata (one per database): every service declares
+    `class Base(DeclarativeBase): registry = make_registry()`."""
+    return registry(metadata=make_metadata(), type_annotation_map=TYPE_ANNOTATION_MAP)
+
+
+def stored_enum(cls: type[enum.Enum], name: str, length: int = 20) -> Enum:
+    """A column type for an enum stored by its value, checked by a constraint (not a native type)."""
+    return Enum(cls, name=name, values_callable=lambda members: [m.value for m in members], native_enum=False,
+                create_constraint=True, length=length)
 
 
 def is_sqlite(url: str) -> bool:

@@ -11,21 +11,14 @@ import enum
 import uuid
 from typing import Any
 
-from sqlalchemy import Enum, Index, String, Text, text
+from sqlalchemy import Index, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shared.db import TYPE_ANNOTATION_MAP, make_metadata, utcnow
+from shared.db import make_registry, stored_enum, utcnow
 
 
 class PlatformBase(DeclarativeBase):
-    metadata = make_metadata()
-    type_annotation_map = TYPE_ANNOTATION_MAP
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    """Enums are stored by their value, checked by a constraint."""
-    return Enum(cls, name=name, values_callable=lambda members: [m.value for m in members], native_enum=False,
-                create_constraint=True, length=20)
+    registry = make_registry()
 
 
 class OutboxMessage(PlatformBase):
@@ -69,7 +62,7 @@ class Job(PlatformBase):
     key: Mapped[str] = mapped_column(String(200), unique=True)
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     due_at: Mapped[dt.datetime]
-    status: Mapped[JobStatus] = mapped_column(_enum(JobStatus, "job_status"), default=JobStatus.PENDING)
+    status: Mapped[JobStatus] = mapped_column(stored_enum(JobStatus, "job_status"), default=JobStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     claimed_by: Mapped[str | None] = mapped_column(String(100))
     lease_until: Mapped[dt.datetime | None]

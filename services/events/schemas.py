@@ -11,9 +11,9 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 
 from services.events import links
 from services.events.models import EventKind, EventMode, Visibility
+from shared.labels import THEMES
 from shared.schemas import BodySchema, QuerySchema
 from shared.settings import LANGUAGES
-from shared.themes import THEMES
 
 QUESTION_TYPES = ("text", "single", "multiple", "yes-no")
 FEEDBACK_TYPES = ("rating", "text")

@@ -21,8 +21,8 @@ from services.events.limits import limit_registrations
 from services.events.models import Event, EventKind, Registration, RegistrationStatus, db
 from shared.db import utcnow
 from shared.errors import DomainError, Gone, InvalidInput, NotFound, ProblemApi
+from shared.labels import THEME_LABELS, THEMES
 from shared.settings import LANGUAGES
-from shared.themes import THEME_LABELS, THEMES
 from shared.tokens import TokenExpired, TokenInvalid
 from shared.web import current_language
 

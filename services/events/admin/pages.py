@@ -19,8 +19,8 @@ from services.events.schemas import EventInput, EventUpdate
 from shared.charts import bars
 from shared.db import utcnow
 from shared.errors import DomainError
+from shared.labels import THEMES
 from shared.settings import LANGUAGES
-from shared.themes import THEMES
 from shared.web import current_language
 
 HELSINKI = ZoneInfo("Europe/Helsinki")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import nh3
 from markdown_it import MarkdownIt
 
-from shared.themes import THEME_LABELS
+from shared.labels import THEME_LABELS
 
 # Plain text formatting only: headings from h2 down (the issue has the h1), lists, links, emphasis, quotes.
 ALLOWED_TAGS = {"p", "br", "h2", "h3", "h4", "strong", "em", "b", "i", "ul", "ol", "li", "a", "blockquote",

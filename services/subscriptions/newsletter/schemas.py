@@ -7,9 +7,9 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.subscriptions.newsletter.models import ArticleStatus, IssueStatus
+from shared.labels import THEMES
 from shared.schemas import BodySchema, DatabaseId, QuerySchema
 from shared.settings import LANGUAGES
-from shared.themes import THEMES
 
 DECISION_VALUES = ("accepted", "rejected", "changes-requested")
 

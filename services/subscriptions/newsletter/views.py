@@ -35,9 +35,9 @@ from services.subscriptions.newsletter.schemas import (
 )
 from shared.auth import current_role, require_role
 from shared.errors import Gone, NotFound, ProblemApi
+from shared.labels import THEME_LABELS, THEMES
 from shared.privacy import email_hash
 from shared.ratelimit import check_rate
-from shared.themes import THEME_LABELS, THEMES
 from shared.tokens import TokenExpired, TokenInvalid
 from shared.web import current_language
 
