@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
+from shared.settings import SERVICE_PREFIXES
+
 
 @dataclass(frozen=True)
 class ServiceInfo:
@@ -26,8 +28,5 @@ class ServiceInfo:
         return self.directory / "migrations"
 
 
-SERVICES = (
-    ServiceInfo("subscriptions", "/newsletter", "services.subscriptions"),
-    ServiceInfo("events", "/events", "services.events"),
-    ServiceInfo("mailer", "/mailer", "services.mailer"),
-)
+# The URL prefixes are the platform's (shared.settings), so service-to-service calls use the same ones.
+SERVICES = tuple(ServiceInfo(name, prefix, f"services.{name}") for name, prefix in SERVICE_PREFIXES.items())

@@ -80,7 +80,7 @@ def create_token(role: str, label: str) -> None:
 def create_user(email: str, role: str, name: str) -> None:
     """Create a workspace login (or set a new password). The password is asked for, or read from
     ELO_NEW_USER_PASSWORD when a script runs this."""
-    from shared.web_auth import MIN_PASSWORD_LENGTH, PasswordTooShort, hash_password, save_user
+    from shared.accounts import MIN_PASSWORD_LENGTH, PasswordTooShort, hash_password, save_user
 
     settings = settings_or_exit()
     password = os.environ.get("ELO_NEW_USER_PASSWORD") or click.prompt(
@@ -153,7 +153,7 @@ def scheduler_steps(settings: Settings, sweep_every: float = 10.0) -> list[Calla
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--port", default=8000, show_default=True, type=int, help="0: any free port (printed).")
 @click.option("--demo", is_flag=True, help="Load demo content when the data directory is new.")
 @click.option("--threads", default=4, show_default=True, type=int, help="Worker threads for messages.")
 def up(host: str, port: int, demo: bool, threads: int) -> None:
@@ -190,7 +190,8 @@ def up(host: str, port: int, demo: bool, threads: int) -> None:
     scheduler_thread.start()
     server = create_server(wsgi, host=host, port=port, threads=8)
     _stop_on_sigterm()
-    click.echo(f"ELO network is running at http://{host}:{port}/  (Ctrl-C stops it)")
+    # The port the server bound: the one asked for, or the one the system chose for --port 0.
+    click.echo(f"ELO network is running at http://{host}:{server.effective_port}/  (Ctrl-C stops it)")
     try:
         server.run()
     except KeyboardInterrupt:

@@ -1,9 +1,9 @@
-"""The dramatiq broker, chosen by `ELO_BROKER_URL`, set before any actor is declared.
+"""The process's dramatiq broker, and declaring actors on it.
 
-unset → StubBroker with worker threads in the same process (made durable by the outbox);
-`amqp://` → RabbitMQ with publisher confirms; `redis://` → Redis. Actors are declared with
-`shared.broker.actor`, which runs them inside their service's app and lets tests and
-`elo up` move every actor to another broker with `use_broker`.
+The broker is composed here from the transport (`shared.transport.connect`, chosen by
+`ELO_BROKER_URL`) and the outbox's acknowledgement middleware (`shared.acknowledgement`), and
+set before any actor is declared. Actors are declared with `actor`, which runs them inside their
+service's app; tests and `elo up` move every declared actor to another broker with `use_broker`.
 """
 
 from __future__ import annotations
@@ -17,11 +17,16 @@ from typing import Any, ParamSpec, TypeVar
 import dramatiq
 from dramatiq import Broker, Message
 from dramatiq.broker import MessageProxy
-from dramatiq.brokers.stub import StubBroker
 
+from shared.acknowledgement import OutboxAcknowledgement
 from shared.apps import get_app
+from shared.contract import Route
+from shared.settings import load_settings
+from shared.transport import broker_answers, connect, send
 
-log = logging.getLogger(__name__)
+# `send` and `broker_answers` live in shared.transport; they are named here too for callers that
+# know only the broker module.
+__all__ = ["actor", "broker_answers", "build_broker", "get_broker", "hide_payloads", "send", "use_broker"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -32,22 +37,8 @@ _current: Broker | None = None
 
 
 def build_broker(url: str | None) -> Broker:
-    broker: Broker
-    if url is None:
-        broker = StubBroker()
-        broker.emit_after("process_boot")
-    elif url.startswith("amqp"):
-        from dramatiq.brokers.rabbitmq import RabbitmqBroker
-
-        broker = RabbitmqBroker(url=url, confirm_delivery=True)
-    else:
-        from dramatiq.brokers.redis import RedisBroker
-
-        broker = RedisBroker(url=url)  # type: ignore[no-untyped-call]
-    from shared.outbox import OutboxAcknowledgement
-
-    broker.add_middleware(OutboxAcknowledgement())
-    return broker
+    """A broker for `url` that acknowledges finished outbox messages to their sender."""
+    return connect(url, middleware=[OutboxAcknowledgement()])
 
 
 def get_broker() -> Broker:
@@ -55,8 +46,6 @@ def get_broker() -> Broker:
     global _current  # noqa: PLW0603 - one broker per process, like dramatiq's own global
     with _lock:
         if _current is None:
-            from shared.settings import load_settings
-
             _current = build_broker(load_settings().broker_url)
             dramatiq.set_broker(_current)
         return _current
@@ -74,11 +63,20 @@ def use_broker(broker: Broker) -> Broker:
     return broker
 
 
-def actor(name: str, *, queue_name: str, service: str, **options: Any) -> Callable[[Callable[P, R]], Any]:
-    """Declare an actor that runs inside `service`'s app context.
+def actor(route: Route | str, *, service: str, queue_name: str | None = None,
+          **options: Any) -> Callable[[Callable[P, R]], Any]:
+    """Declare an actor on `route` (or an actor name with `queue_name`) that runs inside `service`'s app.
+
+        @actor(SEND_EMAIL, service="mailer", throws=(InvalidPayload,))
 
     Mark permanent errors with `throws=` so they are not retried.
     """
+    if isinstance(route, Route):
+        name, queue = route
+    elif queue_name is not None:
+        name, queue = route, queue_name
+    else:
+        raise TypeError(f"actor {route!r} needs a queue_name (or pass a shared.contract.Route)")
 
     def decorate(fn: Callable[P, R]) -> Any:
         @functools.wraps(fn)
@@ -86,10 +84,9 @@ def actor(name: str, *, queue_name: str, service: str, **options: Any) -> Callab
             with get_app(service).app_context():
                 return fn(*args, **kwargs)
 
-        declared = dramatiq.actor(actor_name=name, queue_name=queue_name, broker=get_broker(), **options)(run_in_app)
-        hide_payloads(declared.logger, logging.getLogger("dramatiq.worker.WorkerThread"),
-                      *(logging.getLogger(f"dramatiq.worker.ConsumerThread({queue})")
-                        for queue in (queue_name, f"{queue_name}.DQ")))
+        declared = dramatiq.actor(actor_name=name, queue_name=queue, broker=get_broker(), **options)(run_in_app)
+        consumers = (logging.getLogger(f"dramatiq.worker.ConsumerThread({each})") for each in (queue, f"{queue}.DQ"))
+        hide_payloads(declared.logger, logging.getLogger("dramatiq.worker.WorkerThread"), *consumers)
         _actors.append(declared)
         return declared
 
@@ -122,40 +119,3 @@ def hide_payloads(*loggers: logging.Logger) -> None:
     for logger in loggers:
         if _HIDE_PAYLOADS not in logger.filters:
             logger.addFilter(_HIDE_PAYLOADS)
-
-
-def send(broker: Broker, *, actor_name: str, queue_name: str, args: tuple[Any, ...] = (),
-         options: dict[str, Any] | None = None, message_id: str | None = None) -> Message[Any]:
-    """Send by name, so a service never imports another service's actors."""
-    if isinstance(broker, StubBroker) and queue_name not in broker.queues:
-        broker.declare_queue(queue_name)
-    message: Message[Any] = Message(queue_name=queue_name, actor_name=actor_name, args=args, kwargs={},
-                                    options=options or {})
-    if message_id:
-        message = message.copy(message_id=message_id)
-    return broker.enqueue(message)
-
-
-def broker_answers(url: str | None) -> bool:
-    """For health checks: can we reach the broker at `url` now? (None = embedded, always.)"""
-    if url is None:
-        return True
-    try:
-        if url.startswith("redis"):
-            import redis
-
-            client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
-            try:
-                return bool(client.ping())
-            finally:
-                client.close()
-        import pika
-
-        params = pika.URLParameters(url)
-        params.socket_timeout = 2
-        params.blocked_connection_timeout = 2
-        params.connection_attempts = 1
-        pika.BlockingConnection(params).close()
-    except Exception:
-        return False
-    return True

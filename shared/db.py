@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import JSON, DateTime, Dialect, Engine, Enum, MetaData, TypeDecorator, create_engine, event, text
 from sqlalchemy.orm import Session, registry, scoped_session, sessionmaker
 from sqlalchemy.pool import NullPool
@@ -109,6 +109,17 @@ def _sqlite_begin_immediate(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+# Where a Database is found: in its app's extensions, and in the info of every session it makes
+# (the outbox relays a committing session's rows through the session's own database).
+DATABASE_KEY = "elo_database"
+
+
+def current_database() -> Database:
+    """The database of the app that serves this request (or runs this actor or job)."""
+    database: Database = current_app.extensions[DATABASE_KEY]
+    return database
+
+
 class Database:
     """A service's database, bound to a Flask app with `init_app` (extension pattern)."""
 
@@ -116,8 +127,7 @@ class Database:
         self.service = service
         self.metadatas = tuple(metadatas)
         self._engine: Engine | None = None
-        # The outbox finds the database of a committing session in its info (shared.outbox).
-        self.session_factory = sessionmaker(expire_on_commit=False, info={"elo_database": self})
+        self.session_factory = sessionmaker(expire_on_commit=False, info={DATABASE_KEY: self})
         self.session: scoped_session[Session] = scoped_session(self.session_factory)
 
     @property
@@ -132,7 +142,7 @@ class Database:
 
     def init_app(self, app: Flask) -> None:
         self.configure(app.config["DATABASE_URL"])
-        app.extensions["elo_database"] = self
+        app.extensions[DATABASE_KEY] = self
         app.teardown_appcontext(self._remove_session)
 
     def configure(self, url: str) -> None:

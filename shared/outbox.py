@@ -7,9 +7,9 @@
 - Committed → `relay` sends it after the commit. If the broker does not take it, the row
   stays pending and the sweeper sends it later.
 - The consumer acknowledges the row when it has finished with the message (done, or failed
-  for good). A relayed row not acknowledged within `ELO_OUTBOX_RESEND_AFTER` seconds is sent
-  again (the broker or an embedded worker lost it). Consumers are idempotent, so a message
-  sent twice has its effect once.
+  for good: `shared.acknowledgement`). A relayed row not acknowledged within
+  `ELO_OUTBOX_RESEND_AFTER` seconds is sent again (the broker or an embedded worker lost it).
+  Consumers are idempotent, so a message sent twice has its effect once.
 """
 
 from __future__ import annotations
@@ -19,19 +19,23 @@ import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from dramatiq import Broker, Middleware
+from dramatiq import Broker
 from sqlalchemy import and_, event, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from shared.broker import actor, get_broker, send
-from shared.db import Database, utcnow
+from shared.acknowledgement import ack_target
+from shared.broker import actor, get_broker
+from shared.db import DATABASE_KEY, Database, utcnow
 from shared.models import OutboxMessage, ProcessedMessage
+from shared.transport import send
+
+__all__ = ["ack_target", "acknowledge", "claim_once", "declare_ack_actor", "enqueue", "forget_relays", "relay",
+           "sweep"]
 
 log = logging.getLogger(__name__)
 
 _PENDING = "elo_outbox_pending"
-_DATABASE = "elo_database"
 PENDING_GRACE = dt.timedelta(seconds=10)
 
 
@@ -49,7 +53,7 @@ def _relay_after_commit(session: Session) -> None:
     if session.get_nested_transaction() is not None:
         return  # a SAVEPOINT was released; the rows go out when the real transaction commits
     rows: list[OutboxMessage] = session.info.pop(_PENDING, [])
-    db: Database | None = session.info.get(_DATABASE)
+    db: Database | None = session.info.get(DATABASE_KEY)
     if not rows or db is None:
         return
     relay(db, [row.id for row in rows])
@@ -126,48 +130,14 @@ def acknowledge(db: Database, ids: Iterable[int]) -> None:
                         .values(acknowledged_at=utcnow()))
 
 
-def ack_target(service: str) -> tuple[str, str]:
-    return f"{service}.outbox_ack", f"{service}.acks"
-
-
 def declare_ack_actor(service: str, db: Database) -> Any:
     """Each service declares the actor that marks its outbox rows acknowledged."""
-    actor_name, queue_name = ack_target(service)
 
-    @actor(actor_name, queue_name=queue_name, service=service, max_retries=3)
+    @actor(ack_target(service), service=service, max_retries=3)
     def outbox_ack(ids: list[int]) -> None:
         acknowledge(db, ids)
 
     return outbox_ack
-
-
-class OutboxAcknowledgement(Middleware):
-    """Tells the sending service that a message from its outbox is finished with.
-
-    Runs after dramatiq's Retries middleware: a message that will be retried is not finished;
-    one that succeeded, was skipped, or failed for good is.
-    """
-
-    def after_process_message(self, broker: Broker, message: Any, *, result: Any = None,
-                              exception: BaseException | None = None) -> None:
-        if exception is not None and not message.failed:
-            return
-        self._acknowledge(broker, message)
-
-    def after_skip_message(self, broker: Broker, message: Any) -> None:
-        self._acknowledge(broker, message)
-
-    @staticmethod
-    def _acknowledge(broker: Broker, message: Any) -> None:
-        origin = message.options.get("outbox_origin")
-        row_id = message.options.get("outbox_id")
-        if origin is None or row_id is None:
-            return
-        actor_name, queue_name = ack_target(origin)
-        try:
-            send(broker, actor_name=actor_name, queue_name=queue_name, args=([row_id],))
-        except Exception:
-            log.warning("could not acknowledge outbox row %s of %s", row_id, origin, exc_info=True)
 
 
 def claim_once(session: Session, key: str) -> bool:

@@ -14,8 +14,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 LANGUAGES = ("fi", "sv", "en")
-SERVICES = ("subscriptions", "events", "mailer")
+# Each service and the URL prefix it answers under, in the embedded run and behind nginx alike.
 SERVICE_PREFIXES = {"subscriptions": "/newsletter", "events": "/events", "mailer": "/mailer"}
+SERVICES = tuple(SERVICE_PREFIXES)
 
 
 class SettingsError(ValueError):

@@ -1,8 +1,10 @@
-"""What every service app has: config from settings, database, problem+json errors, i18n,
-the shared templates and stylesheet, security headers, `/healthz` and `/api/docs`."""
+"""The skeleton every app shares: config from settings, problem+json errors, fi/sv/en, the shared
+templates and stylesheet, security headers, template globals and date filters; and for a service
+also its database, its API with `/api/docs`, and `/healthz`."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -15,11 +17,13 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 from werkzeug.routing import IntegerConverter
 
 from shared import apps, ops
-from shared.broker import broker_answers
-from shared.db import Database
+from shared.db import Database, current_database
 from shared.errors import InvalidInput, ProblemApi, register_error_handlers
+from shared.formatting import format_date, format_datetime, parse_moment
 from shared.i18n import LANGUAGE_NAMES, init_i18n
+from shared.schemas import MAX_DATABASE_ID
 from shared.settings import LANGUAGES, Settings, load_settings
+from shared.transport import broker_answers
 
 SHARED_DIR = Path(__file__).parent
 
@@ -33,7 +37,7 @@ class DatabaseIntegerConverter(IntegerConverter):
     """`<int:…>` limited to what an INTEGER column holds: a larger id is a 404, not a database error (500)."""
 
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", 2**31 - 1)
+        kwargs.setdefault("max", MAX_DATABASE_ID)
         super().__init__(map, *args, **kwargs)
 
 
@@ -43,15 +47,10 @@ def create_service_app(*, service: str, import_name: str, prefix: str, db: Datab
     """The app skeleton each service's `create_app` fills with its blueprints."""
     config = dict(config or {})
     settings: Settings = config.pop("ELO_SETTINGS", None) or load_settings()
-    app = Flask(import_name, static_folder=str(SHARED_DIR / "static"), template_folder=str(service_dir / "templates"))
+    app = create_page_app(import_name, service_dir, {**_config_from(settings, service, prefix, title), **config},
+                          translation_dirs)
     app.url_map.converters["int"] = DatabaseIntegerConverter
-    app.jinja_loader = ChoiceLoader([FileSystemLoader(str(service_dir / "templates")),
-                                     FileSystemLoader(str(SHARED_DIR / "templates"))])
-    app.config.update(_config_from(settings, service, prefix, title))
-    app.config.update(config)
     db.init_app(app)
-    register_error_handlers(app)
-    init_i18n(app, translation_dirs or [service_dir / "translations"])
     api = ProblemApi(app, spec_kwargs={"info": {"description": f"{title} of {settings.network_name}"}})
     api.register_converter(DatabaseIntegerConverter, integerconverter2paramschema)  # documents the maximum
     register_error_handlers(app)  # again: ProblemApi registered its own HTTPException handler
@@ -60,24 +59,46 @@ def create_service_app(*, service: str, import_name: str, prefix: str, db: Datab
     app.add_url_rule("/healthz", "healthz", _healthz)
     app.add_url_rule("/api/docs", "api_docs", _api_docs)
     app.before_request(refuse_nul_characters)
-    app.after_request(security_headers)
-    app.context_processor(template_globals)
     apps.set_app(service, app)
     return app, api
+
+
+def create_page_app(import_name: str, directory: Path, config: Mapping[str, Any],
+                    translation_dirs: list[Path] | None = None) -> Flask:
+    """A Flask app that shows pages the way every part of the site does: templates from
+    `directory/templates`, then the shared ones; the shared stylesheet; problem errors; fi/sv/en;
+    security headers; the shared template globals and date filters. (Services and the landing page.)"""
+    app = Flask(import_name, static_folder=str(SHARED_DIR / "static"), template_folder=str(directory / "templates"))
+    app.jinja_loader = ChoiceLoader([FileSystemLoader(str(directory / "templates")),
+                                     FileSystemLoader(str(SHARED_DIR / "templates"))])
+    app.config.update(config)
+    register_error_handlers(app)
+    init_i18n(app, translation_dirs or [directory / "translations"])
+    app.after_request(security_headers)
+    app.context_processor(template_globals)
+    app.jinja_env.filters.update(local_datetime=local_datetime, local_date=local_date)
+    return app
+
+
+def page_config(settings: Settings) -> dict[str, Any]:
+    """What every app that shows pages reads from the settings (services and the landing page)."""
+    return {
+        "ELO_SETTINGS": settings,
+        "SECRET_KEY": settings.secret_key,
+        "PRIMARY_LANGUAGE": settings.primary_language,
+        "NETWORK_NAME": settings.network_name,
+    }
 
 
 def _config_from(settings: Settings, service: str, prefix: str, title: str) -> dict[str, Any]:
     secure = settings.base_url.startswith("https://")
     return {
-        "ELO_SETTINGS": settings,
+        **page_config(settings),
         "SERVICE": service,
         "URL_PREFIX": prefix,
-        "SECRET_KEY": settings.secret_key,
         "DATABASE_URL": settings.database_url(service),
         "BROKER_URL": settings.broker_url,
         "BASE_URL": settings.base_url,
-        "PRIMARY_LANGUAGE": settings.primary_language,
-        "NETWORK_NAME": settings.network_name,
         "API_TITLE": title,
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",
@@ -93,8 +114,7 @@ def _config_from(settings: Settings, service: str, prefix: str, title: str) -> d
 
 
 def _healthz() -> tuple[Response, int]:
-    db: Database = current_app.extensions["elo_database"]
-    database_ok = db.ping()
+    database_ok = current_database().ping()
     broker_ok = broker_answers(current_app.config["BROKER_URL"])
     healthy = database_ok and broker_ok
     body = {"status": "ok" if healthy else "unavailable", "service": current_app.config["SERVICE"],
@@ -164,3 +184,14 @@ def url_with_lang(language: str) -> str:
     args = request.args.to_dict()
     args["lang"] = language
     return f"{request.script_root}{request.path}?{urlencode(args)}"
+
+
+def local_datetime(value: dt.datetime | str | None, zone: str | None = None) -> str:
+    """Template filter: a stored time in Helsinki (or `zone`) in the page's language, `22.11.2026 klo 9.00`."""
+    return format_datetime(value, current_language(), zone)
+
+
+def local_date(value: dt.datetime | str | None, zone: str | None = None) -> str:
+    """Template filter: the day of a stored time in Helsinki (or `zone`) in the page's language, `22.11.2026`."""
+    moment = parse_moment(value)
+    return format_date(moment, current_language(), zone) if moment is not None else ""

@@ -4,7 +4,10 @@
     python -m tools.make_migration subscriptions "topics" --branch s         # a parallel chain: s001, s002, …
 
 A chain's first migration follows 0001. Review the file it writes under
-services/<name>/migrations/versions/ and delete operations on tables that are not yours.
+services/<name>/migrations/versions/ and delete operations on tables that are not yours. The
+platform tables (outbox, jobs, users, …) are created by each service's 0001 in one line,
+`shared.platform_migrations.create_platform_tables()`; a change to them is one new function there,
+called from one new migration per service.
 """
 
 from __future__ import annotations

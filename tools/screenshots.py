@@ -2,15 +2,15 @@
 
     python -m tools.screenshots [--out docs/screenshots]
 
-Starts `elo up --demo` on a free port with a fresh data directory, creates a coordinator login,
-and photographs the pages with Debian's Chromium (Playwright), then stops the server.
+Starts `elo up --demo --port 0` (it binds a free port and prints it) with a fresh data directory,
+creates a coordinator login, and photographs the pages with Debian's Chromium (Playwright), then
+stops the server.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -43,10 +43,13 @@ WORKSPACE_PAGES = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+def started_at(server: subprocess.Popen[str]) -> str:
+    """The address `elo up --port 0` prints once it has bound a free port."""
+    assert server.stdout is not None
+    for line in server.stdout:
+        if "running at " in line:
+            return line.split("running at ", 1)[1].split()[0].rstrip("/")
+    raise SystemExit("the demo server stopped before it served")
 
 
 def wait_for(url: str, timeout: float = 120.0) -> None:
@@ -69,15 +72,14 @@ def main() -> None:
     parser.add_argument("--out", default="docs/screenshots", type=Path)
     out: Path = parser.parse_args().out
     out.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory(prefix="elo-shots-") as data_dir:
-        env = {**os.environ, "ELO_DATA_DIR": data_dir, "ELO_BASE_URL": base, "ELO_NEW_USER_PASSWORD": PASSWORD}
+        env = {**os.environ, "ELO_DATA_DIR": data_dir, "ELO_NEW_USER_PASSWORD": PASSWORD}
         subprocess.run(elo("create-user", "--email", EMAIL, "--role", "coordinator", "--name", "Koordinaattori"),  # noqa: S603
                        env=env, check=True, stdout=subprocess.DEVNULL)
-        server = subprocess.Popen(elo("up", "--demo", "--port", str(port)), env=env,  # noqa: S603
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = subprocess.Popen(elo("up", "--demo", "--port", "0"), env=env, text=True,  # noqa: S603
+                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         try:
+            base = started_at(server)
             wait_for(f"{base}/events/healthz")
             shoot(base, out)
         finally:

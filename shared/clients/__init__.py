@@ -32,9 +32,10 @@ class ServiceClient:
 
     def request(self, method: str, path: str, *, body: dict[str, Any] | None = None,
                 body_schema: Schema | None = None, authenticated: bool = True,
-                expected: Collection[int] = (200,)) -> ServiceResponse:
+                expected: Collection[int] = (200,), timeout: float = 5.0) -> ServiceResponse:
         json_body = body_schema.dump(body) if body_schema is not None and body is not None else body
-        response = call(self.service, method, path, json_body=json_body, authenticated=authenticated)
+        response = call(self.service, method, path, json_body=json_body, authenticated=authenticated,
+                        timeout=timeout)
         if response.status not in expected:
             raise ServiceCallFailed(f"{self.service} {method} {path} answered {response.status}")
         return response

@@ -12,15 +12,16 @@ from sqlalchemy import func, select
 from services.mailer.models import db
 from shared import outbox
 from shared.broker import actor, get_broker
+from shared.contract import Route
 from shared.db import utcnow
 from shared.models import OutboxMessage, ProcessedMessage
 
-RECORD = ("tests.record_effect", "tests")
+RECORD = Route("tests.record_effect", "tests")
 effects: list[str] = []
 effects_lock = threading.Lock()
 
 
-@actor(RECORD[0], queue_name=RECORD[1], service="mailer", max_retries=0)
+@actor(RECORD, service="mailer", max_retries=0)
 def record_effect(payload: dict[str, str]) -> None:
     """An idempotent consumer: applies each key once, in the mailer's database."""
     with db.transaction() as session:
@@ -90,7 +91,7 @@ def test_the_sweeper_resends_a_message_the_broker_lost(apps, broker, worker, dra
         session = db.session()
         outbox.enqueue(session, RECORD, {"key": "lost"})
         session.commit()
-        broker.flush(RECORD[1])  # the broker loses the message
+        broker.flush(RECORD.queue)  # the broker loses the message
         worker.resume()
         drain()
         assert effects == []
@@ -132,7 +133,7 @@ def test_messages_survive_an_embedded_restart(apps, broker, backend):
     from shared.broker import use_broker
 
     use_broker(fresh)
-    fresh.declare_queue(RECORD[1])
+    fresh.declare_queue(RECORD.queue)
     outbox.forget_relays(db)
     assert outbox.sweep(db, resend_after=3600, include_fresh=True, broker=fresh) == 1
-    assert fresh.queues[RECORD[1]].qsize() == 1
+    assert fresh.queues[RECORD.queue].qsize() == 1

@@ -1,0 +1,97 @@
+"""Typed client for the events service: the calls other services make to it.
+
+    from shared.clients.events import EventsClient
+    from shared.clients import ServiceCallFailed
+
+    events = EventsClient()
+    try:
+        upcoming = events.upcoming_events(limit=5)          # public, no token
+        exported = events.export_personal_data("anna@example.fi")  # service token
+    except ServiceCallFailed:
+        ...  # events did not answer, answered with an error, or with an unexpected body
+
+    upcoming[0]["title"]["fi"], upcoming[0]["starts_at"], upcoming[0]["url"]
+    exported["service"] == "events"; exported["data"]["registrations"], exported["data"]["feedback"]
+
+Times stay ISO 8601 strings (as sent), so an answer can be stored as JSON unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict, cast
+from urllib.parse import urlencode
+
+from marshmallow import INCLUDE, fields
+
+from shared.clients import AnswerSchema, ServiceClient
+
+__all__ = ["EventsClient", "PersonalDataAnswer", "PersonalDataRequest", "UpcomingEvent", "UpcomingEventAnswer"]
+
+UPCOMING_TIMEOUT = 3.0  # seconds: the newsletter composes without the section rather than wait
+
+
+class UpcomingEvent(TypedDict):
+    """One public upcoming event as `GET /events/api/v1/events` lists it (the fields callers use)."""
+
+    id: int
+    slug: str
+    kind: str
+    title: dict[str, str | None]
+    starts_at: str
+    ends_at: str
+    mode: str
+    address: str
+    status: str
+    url: str
+    ics_url: str
+
+
+class UpcomingEventAnswer(AnswerSchema):
+    id = fields.Integer(required=True)
+    slug = fields.String(required=True)
+    kind = fields.String(load_default="")
+    title = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True), required=True)
+    starts_at = fields.String(required=True)
+    ends_at = fields.String(load_default="")
+    mode = fields.String(load_default="")
+    address = fields.String(load_default="")
+    status = fields.String(load_default="")
+    url = fields.String(required=True)
+    ics_url = fields.String(load_default="")
+
+
+class PersonalDataRequest(AnswerSchema):
+    email = fields.Email(required=True)
+
+
+class PersonalData(AnswerSchema):
+    """What events holds about an address. Kept whole (unknown keys included): it is the person's export."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    registrations = fields.List(fields.Dict(), required=True)
+    feedback = fields.List(fields.Dict(), required=True)
+
+
+class PersonalDataAnswer(AnswerSchema):
+    service = fields.String(required=True)
+    data = fields.Nested(PersonalData, required=True)
+
+
+class EventsClient(ServiceClient):
+    """`EventsClient().upcoming_events(limit=5)`, `EventsClient().export_personal_data(email)`."""
+
+    service = "events"
+
+    def upcoming_events(self, limit: int) -> list[UpcomingEvent]:
+        """Upcoming public events, soonest first (unauthenticated, like any visitor)."""
+        path = f"/api/v1/events?{urlencode({'limit': limit})}"
+        response = self.request("GET", path, authenticated=False, timeout=UPCOMING_TIMEOUT)
+        return cast("list[UpcomingEvent]", self.load(UpcomingEventAnswer(), response.body, many=True))
+
+    def export_personal_data(self, email: str) -> dict[str, Any]:
+        """`{"service": "events", "data": {"registrations": [...], "feedback": [...]}}` for the address."""
+        response = self.request("POST", "/api/v1/personal-data/export", body={"email": email},
+                                body_schema=PersonalDataRequest())
+        return cast("dict[str, Any]", self.load(PersonalDataAnswer(), response.body))

@@ -1,0 +1,140 @@
+"""Typed client for the mailer service: the calls other services make to it.
+
+    from shared.clients.mailer import MailerClient
+    from shared.clients import ServiceCallFailed
+
+    mailer = MailerClient()
+    try:
+        counts = mailer.campaign_progress("newsletter-issue-12")      # service token
+        counts.sent, counts.failed, counts.suppressed, counts.finished  # ints
+        preview = mailer.preview("newsletter-issue", "fi", context,      # as the recipient reads it
+                                 personal={"unsubscribe_url": url, "preferences_url": url})
+        preview.subject, preview.html, preview.text
+        exported = mailer.export_personal_data("anna@example.fi")
+        exported["service"] == "mailer"; exported["data"]["deliveries"], exported["data"]["suppressions"]
+    except ServiceCallFailed:
+        ...  # the mailer did not answer, answered with an error, or with an unexpected body
+
+A preview is rendered and personalised exactly as the message is sent; per-recipient values not
+given in `personal` are examples (the address `lukija@example.fi`, no name, links to the site's
+front page). Nothing is sent or stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, cast
+from urllib.parse import quote
+
+from marshmallow import INCLUDE, Schema, fields, post_load
+
+from shared.clients import AnswerSchema, ServiceClient
+
+__all__ = ["CampaignProgress", "MailerClient", "Preview"]
+
+
+@dataclass(frozen=True)
+class CampaignProgress:
+    """How many messages of a campaign are in each state (`GET /mailer/api/v1/campaigns/<campaign>`)."""
+
+    campaign: str
+    total: int
+    queued: int
+    sending: int
+    sent: int
+    retrying: int
+    failed: int
+    suppressed: int
+
+    @property
+    def finished(self) -> int:
+        """Messages the mailer is done with: sent, failed for good or suppressed."""
+        return self.sent + self.failed + self.suppressed
+
+
+@dataclass(frozen=True)
+class Preview:
+    """An email as its recipient reads it (`POST /mailer/api/v1/previews`)."""
+
+    subject: str
+    html: str
+    text: str
+
+
+class CampaignProgressAnswer(AnswerSchema):
+    campaign = fields.String(required=True)
+    total = fields.Integer(required=True)
+    queued = fields.Integer(load_default=0)
+    sending = fields.Integer(load_default=0)
+    sent = fields.Integer(required=True)
+    retrying = fields.Integer(load_default=0)
+    failed = fields.Integer(required=True)
+    suppressed = fields.Integer(load_default=0)
+
+    @post_load
+    def make(self, data: dict[str, Any], **_kwargs: Any) -> CampaignProgress:
+        return CampaignProgress(**data)
+
+
+class PreviewRequest(Schema):
+    template = fields.String(required=True)
+    language = fields.String(required=True)
+    context = fields.Dict(keys=fields.String())
+    personal = fields.Dict(keys=fields.String(), values=fields.String(), allow_none=True)
+    list_mail = fields.Boolean()
+
+
+class PreviewAnswer(AnswerSchema):
+    subject = fields.String(required=True)
+    html = fields.String(required=True)
+    text = fields.String(required=True)
+
+    @post_load
+    def make(self, data: dict[str, Any], **_kwargs: Any) -> Preview:
+        return Preview(**data)
+
+
+class PersonalDataRequest(Schema):
+    email = fields.Email(required=True)
+
+
+class PersonalData(AnswerSchema):
+    """What the mailer holds about an address. Kept whole (unknown keys included): it is the person's export."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    deliveries = fields.List(fields.Dict(), required=True)
+    suppressions = fields.List(fields.Dict(), required=True)
+
+
+class PersonalDataAnswer(AnswerSchema):
+    service = fields.String(required=True)
+    data = fields.Nested(PersonalData, required=True)
+
+
+class MailerClient(ServiceClient):
+    """`MailerClient().campaign_progress(name)`, `.preview(template, language, context)`,
+    `.export_personal_data(email)`; each raises ServiceCallFailed when the mailer cannot answer."""
+
+    service = "mailer"
+
+    def campaign_progress(self, campaign: str) -> CampaignProgress:
+        """The counts of one campaign (all zero for a campaign the mailer has not seen)."""
+        response = self.request("GET", f"/api/v1/campaigns/{quote(campaign, safe='')}")
+        return cast("CampaignProgress", self.load(CampaignProgressAnswer(), response.body))
+
+    def preview(self, template: str, language: str, context: Mapping[str, Any], *,
+                personal: Mapping[str, str] | None = None, list_mail: bool = True) -> Preview:
+        """`template` in `language` rendered with `context` exactly as it is sent (list mail by default)."""
+        body = {"template": template, "language": language, "context": dict(context),
+                "personal": dict(personal) if personal is not None else None, "list_mail": list_mail}
+        response = self.request("POST", "/api/v1/previews", body=body, body_schema=PreviewRequest())
+        return cast("Preview", self.load(PreviewAnswer(), response.body))
+
+    def export_personal_data(self, email: str) -> dict[str, Any]:
+        """`{"service": "mailer", "data": {"deliveries": [...], "suppressions": [...]}}` for the address."""
+        response = self.request("POST", "/api/v1/personal-data/export", body={"email": email},
+                                body_schema=PersonalDataRequest())
+        return cast("dict[str, Any]", self.load(PersonalDataAnswer(), response.body))
