@@ -9,8 +9,11 @@ from dramatiq import Retry
 from flask import current_app
 
 import services.mailer.app  # noqa: F401 - registers the app factory the actors run in
-from services.mailer import people
-from services.mailer.delivery import LeaseHeld, RetryLater, backoff_ms, deliver_batch, deliver_one, give_up
+from services.mailer import privacy
+from services.mailer.delivery.claims import LeaseHeld
+from services.mailer.delivery.messages import deliver_batch, deliver_one
+from services.mailer.delivery.sending import RetryLater, backoff_ms
+from services.mailer.log import give_up
 from services.mailer.models import db
 from shared.broker import actor
 from shared.contract import (
@@ -33,6 +36,7 @@ RETRY_OPTIONS: dict[str, Any] = {"max_retries": 100, "min_backoff": 1_000, "max_
                                  "on_retry_exhausted": GAVE_UP, "throws": (InvalidPayload,)}
 
 outbox_ack = declare_ack_actor("mailer", db)
+ERASE_PERSON = ERASE_PERSON_IN["mailer"]
 
 
 def _validated(schema: Any, payload: Any, actor_name: str) -> dict[str, Any]:
@@ -47,10 +51,10 @@ def _retry_later(error: Exception, attempt_delay: int) -> Retry:
     return Retry(str(error), delay=attempt_delay)
 
 
-@actor(SEND_EMAIL[0], queue_name=SEND_EMAIL[1], service="mailer", **RETRY_OPTIONS)
+@actor(SEND_EMAIL.actor, queue_name=SEND_EMAIL.queue, service="mailer", **RETRY_OPTIONS)
 def send_email(payload: dict[str, Any]) -> None:
     """One email to one person (EmailRequest). The same idempotency key is sent at most once."""
-    request = _validated(EmailRequest, payload, SEND_EMAIL[0])
+    request = _validated(EmailRequest, payload, SEND_EMAIL.actor)
     try:
         deliver_one(request)
     except RetryLater as error:
@@ -59,10 +63,10 @@ def send_email(payload: dict[str, Any]) -> None:
         raise _retry_later(error, backoff_ms(3)) from error
 
 
-@actor(SEND_BATCH[0], queue_name=SEND_BATCH[1], service="mailer", time_limit=3_600_000, **RETRY_OPTIONS)
+@actor(SEND_BATCH.actor, queue_name=SEND_BATCH.queue, service="mailer", time_limit=3_600_000, **RETRY_OPTIONS)
 def send_batch(payload: dict[str, Any]) -> None:
     """One rendered message to many people (EmailBatch): one delivery row per recipient key."""
-    batch = _validated(EmailBatch, payload, SEND_BATCH[0])
+    batch = _validated(EmailBatch, payload, SEND_BATCH.actor)
     try:
         deliver_batch(batch)
     except RetryLater as error:
@@ -83,11 +87,10 @@ def delivery_gave_up(message: dict[str, Any], retry_info: dict[str, Any]) -> Non
     log.warning("%s: %d deliveries failed for good (%s)", message.get("actor_name"), failed, reason)
 
 
-@actor(ERASE_PERSON_IN["mailer"][0], queue_name=ERASE_PERSON_IN["mailer"][1], service="mailer",
-       throws=(InvalidPayload,))
+@actor(ERASE_PERSON.actor, queue_name=ERASE_PERSON.queue, service="mailer", throws=(InvalidPayload,))
 def erase_person(payload: dict[str, Any]) -> None:
     """GDPR erasure: no clear-text address or name of this person remains in the mailer."""
-    request = _validated(ErasePerson, payload, ERASE_PERSON_IN["mailer"][0])
+    request = _validated(ErasePerson, payload, ERASE_PERSON.actor)
     with db.transaction() as session:
-        people.erase(session, request["email_hash"], current_app.config["SECRET_KEY"])
+        privacy.erase(session, request["email_hash"], current_app.config["SECRET_KEY"])
 

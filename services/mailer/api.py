@@ -1,4 +1,4 @@
-"""JSON API of the mailer: delivery log, campaign counts, bounce webhook, personal data."""
+"""JSON API of the mailer: delivery log, campaign counts, bounce webhook, previews, personal data."""
 
 from __future__ import annotations
 
@@ -8,68 +8,27 @@ from typing import Any
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
-from sqlalchemy import func, select
 
-from services.mailer import people
-from services.mailer.models import Delivery, DeliveryStatus, db
+from services.mailer import operations, privacy
+from services.mailer.config import current_config
+from services.mailer.models import Delivery, db
+from services.mailer.schemas import (
+    BounceIn,
+    BounceOut,
+    CampaignOut,
+    DeliveryOut,
+    DeliveryQuery,
+    PersonalDataIn,
+    PersonalDataOut,
+    PreviewIn,
+    PreviewOut,
+)
 from shared.auth import SERVICE_ROLE, bearer_token, require_role
 from shared.db import utcnow
-from shared.errors import NotFound, ServiceUnavailable, Unauthorized
-from shared.schemas import BodySchema, QuerySchema
+from shared.errors import ServiceUnavailable, Unauthorized
 
-blp = Blueprint("mailer_api", __name__, url_prefix="/api/v1", description="Delivery log, bounces, personal data")
-
-
-class DeliveryQuery(QuerySchema):
-    key = fields.String(required=True, validate=validate.Length(min=1, max=200),
-                        metadata={"description": "The idempotency key the sender gave"})
-
-
-class DeliveryOut(Schema):
-    idempotency_key = fields.String()
-    status = fields.Function(lambda row: row.status.value,
-                             metadata={"enum": [status.value for status in DeliveryStatus]})
-    template = fields.String()
-    language = fields.String()
-    campaign = fields.String(allow_none=True)
-    attempts = fields.Integer()
-    last_error = fields.String(allow_none=True)
-    message_id = fields.String(allow_none=True)
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
-    sent_at = fields.DateTime(allow_none=True)
-
-
-class CampaignOut(Schema):
-    campaign = fields.String()
-    total = fields.Integer()
-    queued = fields.Integer()
-    sending = fields.Integer()
-    sent = fields.Integer()
-    retrying = fields.Integer()
-    failed = fields.Integer()
-    suppressed = fields.Integer()
-
-
-class BounceIn(BodySchema):
-    email = fields.Email(required=True)
-    type = fields.String(required=True, validate=validate.OneOf(("hard-bounce", "complaint")))
-    occurred_at = fields.AwareDateTime(load_default=None)
-    detail = fields.String(load_default=None, validate=validate.Length(max=500))
-
-
-class BounceOut(Schema):
-    recorded = fields.Boolean(metadata={"description": "False when the address was already suppressed"})
-
-
-class PersonalDataIn(BodySchema):
-    email = fields.Email(required=True)
-
-
-class PersonalDataOut(Schema):
-    service = fields.String()
-    data = fields.Dict()
+blp = Blueprint("mailer_api", __name__, url_prefix="/api/v1",
+                description="Delivery log, bounces, previews, personal data")
 
 
 @blp.route("/deliveries")
@@ -79,10 +38,7 @@ class Deliveries(MethodView):
     @blp.response(200, DeliveryOut)
     def get(self, query: dict[str, Any]) -> Delivery:
         """The delivery of one idempotency key: status, attempts, last error, times."""
-        row = db.session().scalar(select(Delivery).where(Delivery.idempotency_key == query["key"]))
-        if row is None:
-            raise NotFound("No delivery has this key.")
-        return row
+        return operations.delivery_by_key(db.session(), query["key"])
 
 
 @blp.route("/campaigns/<string:campaign>")
@@ -91,16 +47,23 @@ class Campaign(MethodView):
     @blp.response(200, CampaignOut)
     def get(self, campaign: str) -> dict[str, Any]:
         """How many messages of a campaign (e.g. a newsletter issue) are in each state."""
-        return campaign_counts(campaign)
+        return operations.campaign_counts(db.session(), campaign)
 
 
-def campaign_counts(campaign: str) -> dict[str, Any]:
-    counts = {status.value: 0 for status in DeliveryStatus}
-    rows = db.session().execute(select(Delivery.status, func.count()).where(Delivery.campaign == campaign)
-                                .group_by(Delivery.status))
-    for status, count in rows:
-        counts[status.value] = count
-    return {"campaign": campaign, "total": sum(counts.values()), **counts}
+@blp.route("/previews")
+class Previews(MethodView):
+    @require_role(SERVICE_ROLE, "editor")
+    @blp.arguments(PreviewIn)
+    @blp.response(200, PreviewOut)
+    def post(self, data: dict[str, Any]) -> Any:
+        """An email rendered exactly as it is sent: subject, HTML and text as the recipient reads them.
+
+        Nothing is sent or stored. Per-recipient values not given in `personal` are examples:
+        the address `lukija@example.fi`, no name, links to the site's front page.
+        """
+        return operations.render_preview(current_config().site, template=data["template"],
+                                         language=data["language"], context=data["context"],
+                                         personal=data["personal"], list_mail=data["list_mail"])
 
 
 @blp.route("/bounces")
@@ -114,9 +77,9 @@ class Bounces(MethodView):
         """
         _check_bounce_secret()
         session = db.session()
-        recorded = people.record_suppression(session, secret_key=current_app.config["SECRET_KEY"],
-                                             email=data["email"], reason=data["type"],
-                                             occurred_at=data["occurred_at"] or utcnow(), detail=data["detail"])
+        recorded = operations.record_suppression(session, secret_key=current_app.config["SECRET_KEY"],
+                                                 email=data["email"], reason=data["type"],
+                                                 occurred_at=data["occurred_at"] or utcnow(), detail=data["detail"])
         session.commit()
         return {"recorded": recorded}
 
@@ -137,5 +100,5 @@ class PersonalDataExport(MethodView):
     @blp.response(200, PersonalDataOut)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Everything the mailer holds about an address (GDPR export, for the subscriptions service)."""
-        exported = people.export(db.session(), secret_key=current_app.config["SECRET_KEY"], email=data["email"])
+        exported = privacy.export(db.session(), secret_key=current_app.config["SECRET_KEY"], email=data["email"])
         return {"service": "mailer", "data": exported}

@@ -151,11 +151,36 @@ class QuotedPart:
         cache_key = ("h:" if self.escape else "t:") + key
         encoded = cache.get(cache_key)
         if encoded is None:
-            value = _clean_value(values.get(key) or "")
-            if self.escape:
-                value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-            encoded = cache[cache_key] = _qp(value)
+            encoded = cache[cache_key] = _qp(personal_value(values.get(key), escape=self.escape))
         return encoded
+
+
+def personal_value(value: str | None, *, escape: bool) -> str:
+    """A recipient's value as it goes into a message: on one line, HTML-escaped in the HTML part."""
+    value = _clean_value(value or "")
+    if escape:
+        value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    return value
+
+
+@dataclass(frozen=True)
+class ReadEmail:
+    """A message as its recipient reads it: the decoded subject, HTML part and text part."""
+
+    subject: str
+    html: str
+    text: str
+
+
+def as_read(rendered: RenderedEmail, values: Mapping[str, str]) -> ReadEmail:
+    """The subject, HTML and text a recipient with these values reads: the very substitution
+    `CompiledEmail.build` makes, without the MIME encoding (text with LF line endings)."""
+    html_values = {key: personal_value(value, escape=True) for key, value in values.items()}
+    text_values = {key: personal_value(value, escape=False) for key, value in values.items()}
+    subject = _clean_value(rendered.subject.fill(values))
+    if not subject.isascii():
+        subject = " ".join(subject.split())  # as encode_words writes the header
+    return ReadEmail(subject=subject, html=rendered.html.fill(html_values), text=rendered.text.fill(text_values))
 
 
 class CompiledEmail:

@@ -12,8 +12,9 @@ from flask import current_app, has_app_context
 from sqlalchemy.orm import Session
 
 from services.mailer.composing import CompiledEmail, Recipient, message_id, sender_domain
+from services.mailer.config import site_of
 from services.mailer.models import CapturedMail, Delivery, DeliveryStatus
-from services.mailer.rendering import Site, render
+from services.mailer.rendering import render
 from shared.db import utcnow
 from shared.privacy import email_hash
 from shared.settings import Settings, load_settings
@@ -29,7 +30,7 @@ def seed(session: Session) -> None:
     now = utcnow()
     rendered = render("mailer-test-message", settings.primary_language,
                       {"sent_by": name, "sent_at": now.isoformat()},
-                      Site(settings.network_name, settings.base_url, settings.postal_address), list_mail=False)
+                      site_of(settings), list_mail=False)
     compiled = CompiledEmail(rendered, mail_from=settings.mail_from)
     raw = compiled.build(Recipient(email=address, name=name, idempotency_key=key, personal={}))
     hashed = email_hash(settings.secret_key, address)

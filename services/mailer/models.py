@@ -6,23 +6,17 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Engine, Enum, Index, LargeBinary, String, Text, create_engine, event, text
+from sqlalchemy import CheckConstraint, Engine, Index, LargeBinary, String, Text, create_engine, event, text
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
-from shared.db import TYPE_ANNOTATION_MAP, Database, make_metadata, utcnow
+from shared.db import Database, make_registry, stored_enum, utcnow
 from shared.models import PlatformBase
 
 
 class Base(DeclarativeBase):
-    metadata = make_metadata()
-    type_annotation_map = TYPE_ANNOTATION_MAP
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, values_callable=lambda members: [m.value for m in members], native_enum=False,
-                create_constraint=True, length=20)
+    registry = make_registry()
 
 
 class DeliveryStatus(enum.Enum):
@@ -59,7 +53,7 @@ class Delivery(Base):
     email_hash: Mapped[str] = mapped_column(String(64), index=True)
     list_mail: Mapped[bool] = mapped_column(default=False)
     origin: Mapped[str | None] = mapped_column(String(50))
-    status: Mapped[DeliveryStatus] = mapped_column(_enum(DeliveryStatus, "delivery_status"),
+    status: Mapped[DeliveryStatus] = mapped_column(stored_enum(DeliveryStatus, "delivery_status"),
                                                    default=DeliveryStatus.QUEUED)
     attempts: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     last_error: Mapped[str | None] = mapped_column(Text)
@@ -108,7 +102,7 @@ class Suppression(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    reason: Mapped[SuppressionReason] = mapped_column(_enum(SuppressionReason, "suppression_reason"))
+    reason: Mapped[SuppressionReason] = mapped_column(stored_enum(SuppressionReason, "suppression_reason"))
     detail: Mapped[str | None] = mapped_column(String(500))
     occurred_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -133,7 +127,7 @@ def engine_without_disk_wait(url: str, **options: Any) -> Engine:
     """A PostgreSQL engine for the delivery log's own writes, whose commits do not wait for the disk.
 
     If the database server itself crashes, the last fraction of a second of such writes may be
-    lost; none of them loses a message (see `delivery.log_transaction`).
+    lost; none of them loses a message (see `services.mailer.log`).
     """
     engine = create_engine(url, hide_parameters=True, pool_recycle=600, **options)
     event.listen(engine, "connect", _no_disk_wait)

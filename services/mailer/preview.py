@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import sys
 
-from services.mailer.rendering import Site, load_example, render
+from services.mailer.composing import as_read
+from services.mailer.config import site_of
+from services.mailer.rendering import load_example, render
 from shared.settings import load_settings
 
 
@@ -19,12 +21,12 @@ def main(argv: list[str]) -> int:
     part = argv[2] if len(argv) > 2 else "html"
     settings = load_settings()
     example = load_example(template)
-    site = Site(settings.network_name, settings.base_url, settings.postal_address)
-    rendered = render(template, language, example.get("context", {}), site,
+    rendered = render(template, language, example.get("context", {}), site_of(settings),
                       list_mail=bool(example.get("list_mail", False)), strict=True)
     personal = {key: str(value) for key, value in example.get("personal", {}).items()}
-    sys.stdout.write(rendered.subject.fill(personal) + "\n\n")
-    sys.stdout.write(rendered.html.fill(personal, escape=True) if part == "html" else rendered.text.fill(personal))
+    read = as_read(rendered, personal)
+    sys.stdout.write(read.subject + "\n\n")
+    sys.stdout.write(read.html if part == "html" else read.text)
     return 0
 
 

@@ -17,20 +17,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Undefined, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 from mjml import mjml2html
 
+from shared.formatting import format_date, format_datetime, format_time, parse_moment
+
 EMAIL_TEMPLATES = Path(__file__).parent / "templates" / "email"
-HELSINKI = ZoneInfo("Europe/Helsinki")
 PERSONAL_KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 # The placeholder a `{{ personal.<key> }}` renders to; plain ASCII that no escaping or MJML changes.
 MARKER = re.compile(r"%%ELO:([a-z][a-z0-9_]{0,63})%%")
-MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-             "November", "December")
 
 
 class TemplateMissing(LookupError):
@@ -160,57 +158,31 @@ def _environments(strict: bool) -> tuple[Environment, Environment]:
     return html_env, text_env
 
 
-def _as_local(value: Any) -> dt.datetime | None:
-    if isinstance(value, dt.datetime):
-        moment = value
-    elif isinstance(value, str) and value:
-        try:
-            moment = dt.datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    else:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(HELSINKI)
-
-
-def format_date(moment: dt.datetime, language: str) -> str:
-    if language == "en":
-        return f"{moment.day} {MONTHS_EN[moment.month - 1]} {moment.year}"
-    return f"{moment.day}.{moment.month}.{moment.year}"
-
-
-def format_time(moment: dt.datetime) -> str:
-    return f"{moment.hour}.{moment.minute:02d}"
-
-
-def format_datetime(moment: dt.datetime, language: str) -> str:
-    word = {"fi": "klo", "sv": "kl."}.get(language, "at")
-    return f"{format_date(moment, language)} {word} {format_time(moment)}"
+def _moment(value: Any) -> dt.datetime | None:
+    return parse_moment(value) if isinstance(value, (str, dt.datetime)) else None
 
 
 @pass_context
 def local_datetime(context: Context, value: Any) -> str:
     """ISO-8601 time → Europe/Helsinki in the email's language: `22.11.2026 klo 9.00`."""
-    moment = _as_local(value)
+    moment = _moment(value)
     return format_datetime(moment, context.get("language", "fi")) if moment else str(value or "")
 
 
 @pass_context
 def local_date(context: Context, value: Any) -> str:
-    moment = _as_local(value)
-    if moment is None and isinstance(value, str):
+    """ISO-8601 time or date → the day in Europe/Helsinki: `22.11.2026`, `22 November 2026`."""
+    day: dt.date | None = _moment(value)
+    if day is None and isinstance(value, str):
         try:
             day = dt.date.fromisoformat(value)
         except ValueError:
             return value
-        moment = dt.datetime(day.year, day.month, day.day, tzinfo=HELSINKI)
-    return format_date(moment, context.get("language", "fi")) if moment else str(value or "")
+    return format_date(day, context.get("language", "fi")) if day else str(value or "")
 
 
 def local_time(value: Any) -> str:
-    moment = _as_local(value)
+    moment = _moment(value)
     return format_time(moment) if moment else str(value or "")
 
 

@@ -9,16 +9,20 @@ from collections.abc import Callable, Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from dramatiq import Broker
 from flask import Flask
 
+if TYPE_CHECKING:
+    from werkzeug.test import Client
+
+from shared.auth import service_token
 from shared.broker import send
 from shared.contract import SEND_BATCH, SEND_EMAIL
 from shared.settings import Settings
-from tests.conftest import free_port
+from tests.conftest import TEST_SECRET_KEY
 
 
 def use_mail_settings(apps: dict[str, Flask], **changes: Any) -> Settings:
@@ -33,7 +37,7 @@ def use_mail_settings(apps: dict[str, Flask], **changes: Any) -> Settings:
 @pytest.fixture
 def send_email(broker: Broker) -> Callable[[dict[str, Any]], None]:
     def enqueue(payload: dict[str, Any]) -> None:
-        send(broker, actor_name=SEND_EMAIL[0], queue_name=SEND_EMAIL[1], args=(payload,))
+        send(broker, actor_name=SEND_EMAIL.actor, queue_name=SEND_EMAIL.queue, args=(payload,))
 
     return enqueue
 
@@ -41,7 +45,7 @@ def send_email(broker: Broker) -> Callable[[dict[str, Any]], None]:
 @pytest.fixture
 def send_batch(broker: Broker) -> Callable[[dict[str, Any]], None]:
     def enqueue(payload: dict[str, Any]) -> None:
-        send(broker, actor_name=SEND_BATCH[0], queue_name=SEND_BATCH[1], args=(payload,))
+        send(broker, actor_name=SEND_BATCH.actor, queue_name=SEND_BATCH.queue, args=(payload,))
 
     return enqueue
 
@@ -62,6 +66,36 @@ def email_request(key: str = "test-message:1", *, email: str = "maija@example.fi
                                    "unsubscribe_mailto": "unsubscribe@elo.example"}
     payload.update(extra)
     return payload
+
+
+BOUNCE_SECRET = "bounce-secret-for-tests"
+
+
+def batch(campaign: str, addresses: list[str], language: str = "fi") -> dict[str, Any]:
+    return {
+        "campaign": campaign,
+        "template": "mailer-test-message",
+        "language": language,
+        "context": {"sent_by": "Toimitus", "sent_at": "2026-11-22T07:00:00+00:00"},
+        "recipients": [{
+            "idempotency_key": f"{campaign}:{address}",
+            "email": address,
+            "name": f"Henkilö {index}",
+            "substitutions": {"preferences_url": f"https://elo.example/newsletter/preferences/p{index}"},
+            "list_headers": {"list_id": "uutiskirje.elo.example",
+                             "unsubscribe_url": f"https://elo.example/newsletter/unsubscribe/u{index}"},
+        } for index, address in enumerate(addresses)],
+        "origin": "tests",
+    }
+
+
+def service_headers() -> dict[str, str]:
+    return {"Authorization": f"Bearer {service_token(TEST_SECRET_KEY)}"}
+
+
+def bounce(client: Client, email: str, kind: str = "hard-bounce", secret: str = BOUNCE_SECRET) -> Any:
+    return client.post("/mailer/api/v1/bounces", json={"email": email, "type": kind},
+                       headers={"Authorization": f"Bearer {secret}"})
 
 
 @dataclasses.dataclass
@@ -88,13 +122,41 @@ class ScriptedSink:
         return "250 OK"
 
 
-@pytest.fixture
-def scripted_sink() -> Iterator[ScriptedSink]:
+def smtp_controller(handler: Any, **options: Any) -> Any:
+    """An aiosmtpd server on 127.0.0.1 at a port the system picks (port 0); `.port` is read back from
+    the listening socket before the server is started, so no port is picked, released and raced for."""
     from aiosmtpd.controller import Controller
 
-    sink = ScriptedSink("127.0.0.1", free_port(), [])
-    controller = Controller(sink, hostname=sink.host, port=sink.port)
+    class PortZeroController(Controller):
+        def _create_server(self) -> Any:
+            return self._listen()
+
+        async def _listen(self) -> Any:
+            server = await super()._create_server()
+            self.port = server.sockets[0].getsockname()[1]
+            return server
+
+    controller = PortZeroController(handler, hostname="127.0.0.1", port=0, **options)
     controller.start()
+    return controller
+
+
+@pytest.fixture
+def refusing_port() -> Iterator[int]:
+    """A port on 127.0.0.1 that refuses connections: bound (port 0, read back) but not listening, held
+    for the test so nothing else can take it."""
+    import socket
+
+    with socket.socket() as bound:
+        bound.bind(("127.0.0.1", 0))
+        yield bound.getsockname()[1]
+
+
+@pytest.fixture
+def scripted_sink() -> Iterator[ScriptedSink]:
+    sink = ScriptedSink("127.0.0.1", 0, [])
+    controller = smtp_controller(sink)
+    sink.port = controller.port
     yield sink
     controller.stop()
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from services.mailer.transport import PermanentError, SmtpConfig, SmtpTransport, TransientError
-from tests.conftest import free_port
+from tests.mailer.conftest import smtp_controller
 
 MESSAGE = b"From: a@elo.example\r\nTo: b@example.fi\r\nSubject: t\r\n\r\nhello\r\n"
 
@@ -56,13 +56,12 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 @pytest.fixture
 def relay(certificate: tuple[Path, Path]) -> Iterator[Relay]:
-    from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult
 
     key, cert = certificate
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(str(cert), str(key))
-    handler = Relay(free_port())
+    handler = Relay(0)
 
     def authenticate(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
         ok = auth_data.login == b"elo" and auth_data.password == b"s3cret/pass"
@@ -70,9 +69,9 @@ def relay(certificate: tuple[Path, Path]) -> Iterator[Relay]:
             handler.logins.append(auth_data.login.decode())
         return AuthResult(success=ok)
 
-    controller = Controller(handler, hostname="127.0.0.1", port=handler.port, tls_context=context,
-                            require_starttls=True, authenticator=authenticate, auth_required=True)
-    controller.start()
+    controller = smtp_controller(handler, tls_context=context, require_starttls=True, authenticator=authenticate,
+                                 auth_required=True)
+    handler.port = controller.port
     yield handler
     controller.stop()
 
@@ -121,8 +120,8 @@ def test_refused_recipient_replies_are_classified(relay: Relay) -> None:
     assert relay.delivered == 1
 
 
-def test_no_server_is_transient_and_the_password_never_shows() -> None:
-    config = SmtpConfig.from_url(f"smtp://elo:topsecret@127.0.0.1:{free_port()}?timeout=2")
+def test_no_server_is_transient_and_the_password_never_shows(refusing_port: int) -> None:
+    config = SmtpConfig.from_url(f"smtp://elo:topsecret@127.0.0.1:{refusing_port}?timeout=2")
     with pytest.raises(TransientError, match="cannot connect") as raised:
         SmtpTransport(config).send("a@elo.example", ["b@example.fi"], MESSAGE)
     assert "topsecret" not in str(raised.value)

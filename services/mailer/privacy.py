@@ -1,37 +1,17 @@
-"""Personal data in the mailer: suppressions (bounces, complaints), GDPR export and erasure."""
+"""The mailer's part of a person's GDPR export and erasure."""
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from services.mailer.models import CapturedMail, Delivery, Suppression, SuppressionReason
-from shared.contract import SUPPRESSION_NOTICE, SuppressionNotice, dump_payload
+from services.mailer.models import CapturedMail, Delivery, Suppression
+from shared.contract import SUPPRESSION_NOTICE
 from shared.models import OutboxMessage
-from shared.outbox import enqueue
 from shared.privacy import email_hash, forget_in_outbox, normalise_email
-
-
-def record_suppression(session: Session, *, secret_key: str, email: str, reason: str,
-                       occurred_at: dt.datetime, detail: str | None = None) -> bool:
-    """Suppress list mail to `email` and tell the subscriptions service. False when already suppressed."""
-    hashed = email_hash(secret_key, email)
-    if session.scalar(select(Suppression.id).where(Suppression.email_hash == hashed)) is not None:
-        return False
-    try:
-        with session.begin_nested():
-            session.add(Suppression(email_hash=hashed, reason=SuppressionReason(reason), detail=detail,
-                                    occurred_at=occurred_at))
-    except IntegrityError:
-        return False  # recorded at the same moment by another request
-    enqueue(session, SUPPRESSION_NOTICE, dump_payload(SuppressionNotice, {
-        "email": normalise_email(email), "reason": reason, "occurred_at": occurred_at}))
-    return True
 
 
 def export(session: Session, *, secret_key: str, email: str) -> dict[str, Any]:
@@ -50,14 +30,6 @@ def export(session: Session, *, secret_key: str, email: str) -> dict[str, Any]:
     }
 
 
-def _forget_in_keys(session: Session, hashed: str, addresses: set[str]) -> None:
-    """A sender may have put the address in its idempotency key; keep the key unique, drop the address."""
-    lowered = {normalise_email(address) for address in addresses}
-    for row in session.scalars(select(Delivery).where(Delivery.email_hash == hashed)):
-        if any(address in row.idempotency_key.lower() for address in lowered):
-            row.idempotency_key = "erased:" + hashlib.sha256(row.idempotency_key.encode()).hexdigest()
-
-
 def erase(session: Session, hashed: str, secret_key: str) -> int:
     """Remove clear-text addresses of the person with this email hash from every mailer table.
 
@@ -71,10 +43,18 @@ def erase(session: Session, hashed: str, secret_key: str) -> int:
     session.execute(update(Delivery).where(Delivery.email_hash == hashed).values(recipient=None, last_error=None))
     _forget_in_keys(session, hashed, addresses)
     session.execute(delete(CapturedMail).where(CapturedMail.email_hash == hashed))
-    for row in session.scalars(select(OutboxMessage).where(OutboxMessage.actor_name == SUPPRESSION_NOTICE[0])):
+    for row in session.scalars(select(OutboxMessage).where(OutboxMessage.actor_name == SUPPRESSION_NOTICE.actor)):
         address = row.payload.get("email")
         if isinstance(address, str) and email_hash(secret_key, address) == hashed:
             addresses.add(address)
     for address in addresses:
         forget_in_outbox(session, address)
     return len(addresses)
+
+
+def _forget_in_keys(session: Session, hashed: str, addresses: set[str]) -> None:
+    """A sender may have put the address in its idempotency key; keep the key unique, drop the address."""
+    lowered = {normalise_email(address) for address in addresses}
+    for row in session.scalars(select(Delivery).where(Delivery.email_hash == hashed)):
+        if any(address in row.idempotency_key.lower() for address in lowered):
+            row.idempotency_key = "erased:" + hashlib.sha256(row.idempotency_key.encode()).hexdigest()

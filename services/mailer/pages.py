@@ -1,4 +1,4 @@
-"""HTTP layer of the mailer service: the captured-mail pages (embedded run) and the JSON API."""
+"""HTML pages of the mailer: the test mailbox of captured mail at /mailer/outbox/ (embedded run)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,8 @@ from urllib.parse import quote
 from flask import Flask, Response, abort, current_app, render_template, request
 from sqlalchemy import func, select
 
-from services.mailer.api import blp
 from services.mailer.models import CapturedMail, db
-from shared.errors import NotFound, ProblemApi
+from shared.errors import NotFound
 
 PAGE_SIZE = 50
 # The captured email's own HTML: its inline styles may apply, nothing may run, nothing may load
@@ -24,8 +23,7 @@ EMAIL_VIEW_CSP = (
 )
 
 
-def register(app: Flask, api: ProblemApi) -> None:
-    api.register_blueprint(blp)
+def register(app: Flask) -> None:
     app.add_url_rule("/", "index", index)
     app.add_url_rule("/outbox/", "outbox", outbox)
     app.add_url_rule("/outbox/<int:mail_id>/", "captured", captured)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -10,10 +11,20 @@ import dkim
 import pytest
 from flask import Flask
 from sqlalchemy import select
+from werkzeug.test import Client
 
-from services.mailer.models import Delivery, DeliveryStatus, db
+from services.mailer.models import Delivery, DeliveryStatus, Suppression, db
+from shared.privacy import email_hash
 from tests.conftest import SmtpSink
-from tests.mailer.conftest import ScriptedSink, email_request, use_mail_settings
+from tests.mailer.conftest import (
+    BOUNCE_SECRET,
+    ScriptedSink,
+    batch,
+    bounce,
+    email_request,
+    service_headers,
+    use_mail_settings,
+)
 
 ICS = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//ELO//tests//FI\r\nMETHOD:PUBLISH\r\nEND:VCALENDAR\r\n"
 
@@ -23,6 +34,61 @@ def delivery(key: str) -> Delivery:
         row = session.scalar(select(Delivery).where(Delivery.idempotency_key == key))
         assert row is not None, key
         return row
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Wait for something that will happen (never to prove that something did not)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the condition did not come true in time"
+        time.sleep(0.02)
+
+
+def delivery_status(key: str) -> DeliveryStatus | None:
+    with db.transaction() as session:
+        row = session.scalar(select(Delivery).where(Delivery.idempotency_key == key))
+        return row.status if row else None
+
+
+def test_batch_personalises_each_recipient_and_skips_suppressed(apps: dict[str, Flask], client: Client,
+                                                                smtp_sink: SmtpSink,
+                                                                send_batch: Callable[..., None],
+                                                                drain: Callable[..., None]) -> None:
+    use_mail_settings(apps, smtp_url=smtp_sink.url, bounce_secret=BOUNCE_SECRET)
+    addresses = [f"lukija{index}@example.fi" for index in range(6)]
+    assert bounce(client, addresses[2]).json == {"recorded": True}
+    send_batch(batch("issue-7-fi", addresses))
+    send_batch(batch("issue-7-fi", addresses))  # the same batch again sends nothing twice
+    drain()
+
+    messages = smtp_sink.wait_for(5)
+    assert sorted(str(message["To"]).split("<")[1].rstrip(">") for message in messages) == sorted(
+        a for a in addresses if a != addresses[2])
+    for message in messages:
+        index = int(str(message["To"]).split("lukija")[1].split("@")[0])
+        text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        assert f"Hei Henkilö {index}!" in text
+        assert f"https://elo.example/newsletter/preferences/p{index}" in text
+        assert message["List-Unsubscribe"] == f"<https://elo.example/newsletter/unsubscribe/u{index}>"
+
+    counts = client.get("/mailer/api/v1/campaigns/issue-7-fi", headers=service_headers())
+    assert counts.status_code == 200
+    assert counts.json == {"campaign": "issue-7-fi", "total": 6, "queued": 0, "sending": 0, "sent": 5,
+                           "retrying": 0, "failed": 0, "suppressed": 1}
+
+
+def test_suppressed_address_still_gets_transactional_mail(apps: dict[str, Flask], client: Client,
+                                                          smtp_sink: SmtpSink, send_email: Callable[..., None],
+                                                          drain: Callable[..., None]) -> None:
+    use_mail_settings(apps, smtp_url=smtp_sink.url, bounce_secret=BOUNCE_SECRET)
+    assert bounce(client, "Maija@Example.fi", "complaint").status_code == 200
+    send_email(email_request("suppressed-list:1", list_mail=True))
+    send_email(email_request("suppressed-transactional:1"))
+    drain()
+    assert len(smtp_sink.wait_for(1)) == 1
+    assert smtp_sink.messages[0]["List-Unsubscribe"] is None
+    response = client.get("/mailer/api/v1/deliveries?key=suppressed-list:1", headers=service_headers())
+    assert response.json["status"] == "suppressed"
 
 
 def test_message_arrives_with_mime_structure_headers_and_ics(apps: dict[str, Flask], smtp_sink: SmtpSink,
@@ -126,29 +192,17 @@ def test_permanent_failure_is_recorded_and_not_retried(apps: dict[str, Flask], s
 
 
 def test_relay_that_is_down_is_retried(apps: dict[str, Flask], send_email: Callable[..., None],
-                                       drain: Callable[..., None], scripted_sink: ScriptedSink) -> None:
-    from tests.conftest import free_port
-
-    closed_port = free_port()
-    use_mail_settings(apps, smtp_url=f"smtp://127.0.0.1:{closed_port}")
+                                       drain: Callable[..., None], scripted_sink: ScriptedSink,
+                                       refusing_port: int) -> None:
+    use_mail_settings(apps, smtp_url=f"smtp://127.0.0.1:{refusing_port}")
     send_email(email_request("relay-down:1"))
     # the first try fails on the refused connection; point the mailer at a live relay before the retry
-    import time
-
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and delivery_status("relay-down:1") != DeliveryStatus.RETRYING:
-        time.sleep(0.05)
+    wait_until(lambda: delivery_status("relay-down:1") is DeliveryStatus.RETRYING)
     assert "cannot connect" in (delivery("relay-down:1").last_error or "")
     use_mail_settings(apps, smtp_url=scripted_sink.url)
     drain()
     assert len(scripted_sink.messages) == 1
     assert delivery("relay-down:1").status is DeliveryStatus.SENT
-
-
-def delivery_status(key: str) -> DeliveryStatus | None:
-    with db.transaction() as session:
-        row = session.scalar(select(Delivery).where(Delivery.idempotency_key == key))
-        return row.status if row else None
 
 
 def test_invalid_payload_is_rejected_not_retried(apps: dict[str, Flask], smtp_sink: SmtpSink,
@@ -208,8 +262,7 @@ def test_dkim_signature_verifies_and_covers_list_headers(apps: dict[str, Flask],
 def test_a_relay_that_says_the_mailbox_does_not_exist_suppresses_the_address(
         apps: dict[str, Flask], scripted_sink: ScriptedSink, send_email: Callable[..., None],
         drain: Callable[..., None]) -> None:
-    from services.mailer.models import Suppression, SuppressionReason, db
-    from shared.privacy import email_hash
+    from services.mailer.models import SuppressionReason, db
 
     use_mail_settings(apps, smtp_url=scripted_sink.url)
     scripted_sink.replies = ["550 5.1.1 <gone@example.fi>: Recipient address rejected: User unknown"]

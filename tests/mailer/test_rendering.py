@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import quopri
 import re
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from services.mailer.composing import CompiledEmail, Recipient, _qp
+from services.mailer.composing import CompiledEmail, Recipient
 from services.mailer.rendering import EMAIL_TEMPLATES, Segments, Site, load_example, render, template_names
 from shared.settings import LANGUAGES
 
 SITE = Site("Pohjois-Pohjanmaan ELO-verkosto", "https://elo.example", "Elinvoimakeskus, PL 86, 90101 Oulu")
+
+
 FILES = [f"subject.{language}.txt" for language in LANGUAGES] + [
     f"body.{language}.{kind}" for language in LANGUAGES for kind in ("mjml", "txt")] + ["example.json"]
 
@@ -59,29 +58,6 @@ def test_template_renders(template: str, language: str) -> None:
         assert max(len(line) for line in lines) <= 998
 
 
-@settings(max_examples=400, deadline=None)
-@given(st.lists(st.sampled_from([".", " ", "\t", "=", "ä", "a" * 30, "€", "\n", "\r\n"]) | st.text(max_size=8),
-                max_size=60).map("".join))
-def test_quoted_printable_lines_are_short_start_with_no_dot_and_decode_exactly(text: str) -> None:
-    encoded = _qp(text)
-    lines = encoded.split(b"\r\n")
-    assert b"\n" not in b"".join(lines)
-    assert max(len(line) for line in lines) <= 76
-    assert not [line for line in lines if line.startswith(b".")]
-    assert quopri.decodestring(encoded).decode().replace("\r\n", "\n") == text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def test_personal_values_are_escaped_in_html_and_attributes() -> None:
-    rendered = render("mailer-test-message", "en", {"sent_by": "A", "sent_at": "2026-11-22T07:00:00Z"}, SITE,
-                      list_mail=True)
-    values = {"name": '<script>"x"</script>', "email": "a@b.fi", "unsubscribe_url": 'https://x/?a=1&b="2"'}
-    html = rendered.html.fill(values, escape=True)
-    assert "<script>" not in html
-    assert "&lt;script&gt;&quot;x&quot;&lt;/script&gt;" in html
-    assert 'href="https://x/?a=1&amp;b=&quot;2&quot;"' in html
-    assert '<script>"x"</script>' in rendered.text.fill(values)
-
-
 def test_rendering_is_cached_per_template_language_and_content() -> None:
     context = {"sent_by": "A", "sent_at": "2026-11-22T07:00:00Z"}
     first = render("mailer-test-message", "fi", context, SITE, list_mail=False)
@@ -101,3 +77,17 @@ def test_segments_split_and_fill() -> None:
     segments = Segments.split("a %%ELO:name%% b %%ELO:email%%")
     assert segments.keys == ("name", "email")
     assert segments.fill({"name": "N"}) == "a N b "
+
+
+@pytest.mark.parametrize(("language", "day", "time"),
+                         [("fi", "26.11.2026", "9.00"), ("en", "26 November 2026", "9.00")])
+def test_date_and_time_filters_read_iso_values_in_helsinki(language: str, day: str, time: str) -> None:
+    from jinja2 import Environment
+
+    from services.mailer.rendering import local_date, local_time
+
+    env = Environment(autoescape=True)
+    env.filters.update(local_date=local_date, local_time=local_time)
+    template = env.from_string("{{ at|local_date }} {{ at|local_time }} {{ day|local_date }} {{ odd|local_date }}")
+    text = template.render(language=language, at="2026-11-26T07:00:00+00:00", day="2026-11-26", odd="soon")
+    assert text == f"{day} {time} {day} soon"
