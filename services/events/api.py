@@ -10,9 +10,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
-from services.events import operations
+from services.events import privacy
 from services.events.limits import limit_registrations
 from services.events.models import Event, Registration, db
+from services.events.operations import events, feedback, listing, registrations, reports
 from services.events.schemas import (
     AdminEventOut,
     EventFilter,
@@ -26,6 +27,7 @@ from services.events.schemas import (
     RegistrationPatch,
 )
 from shared.auth import SERVICE_ROLE, require_role
+from shared.csvfile import csv_response
 from shared.schemas import QuerySchema
 
 blp = Blueprint("events_api", __name__, url_prefix="/api/v1", description="Events, registrations and feedback")
@@ -45,15 +47,15 @@ class Events(MethodView):
     @blp.response(200, EventOut(many=True))
     def get(self, filters: dict[str, Any]) -> list[Event]:
         """Upcoming public events, soonest first (the newsletter's "Upcoming events")."""
-        return operations.upcoming_events(db.session(), kind=filters["kind"], theme=filters["theme"],
-                                          language=filters["lang"], limit=filters["limit"])
+        return listing.upcoming_events(db.session(), kind=filters["kind"], theme=filters["theme"],
+                                       language=filters["lang"], limit=filters["limit"])
 
     @require_role("organizer")
     @blp.arguments(EventInput)
     @blp.response(201, AdminEventOut)
     def post(self, data: dict[str, Any]) -> Event:
         """Create an event (organiser)."""
-        event = operations.create_event(db.session(), data)
+        event = events.create_event(db.session(), data)
         _commit()
         return event
 
@@ -64,14 +66,14 @@ class EventItem(MethodView):
     @blp.response(200, AdminEventOut)
     def get(self, event_id: int) -> Event:
         """One event with its organiser-only fields."""
-        return operations.get_event(db.session(), event_id)
+        return events.get_event(db.session(), event_id)
 
     @require_role("organizer")
     @blp.arguments(EventUpdate)
     @blp.response(200, AdminEventOut)
     def patch(self, changes: dict[str, Any], event_id: int) -> Event:
         """Change an event; a new time or place raises SEQUENCE and notifies the registered."""
-        event = operations.update_event(db.session(), event_id, changes)
+        event = events.update_event(db.session(), event_id, changes)
         _commit()
         return event
 
@@ -82,21 +84,24 @@ class EventCancel(MethodView):
     @blp.response(200, AdminEventOut)
     def post(self, event_id: int) -> Event:
         """Cancel an event: it stays in the feeds as STATUS:CANCELLED; the registered are told."""
-        event = operations.cancel_event(db.session(), event_id)
+        event = events.cancel_event(db.session(), event_id)
         _commit()
         return event
 
 
 @blp.route("/events/<int:event_id>/registrations")
 class EventRegistrations(MethodView):
-    @blp.arguments(RegistrationInput)
+    @blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": RegistrationInput}}})
     @blp.response(201, RegistrationAnswer)
-    def post(self, data: dict[str, Any], event_id: int) -> dict[str, Any]:
+    def post(self, event_id: int) -> dict[str, Any]:
         """Register: `confirmed` (a seat) or `waitlisted`. The same address again keeps its place and
-        gets a fresh confirmation email."""
-        limit_registrations(data.get("email"))
-        outcome = operations.register(db.session(), event_id, data, secret_key=current_app.config["SECRET_KEY"],
-                                      default_language=_request_language())
+        gets a fresh confirmation email. The body is checked (RegistrationInput) once the event is
+        known to be open, against its ways to take part and its questions."""
+        body = request.get_json(silent=True)
+        body = {} if body is None else body
+        limit_registrations(body.get("email") if isinstance(body, dict) else None)
+        outcome = registrations.register(db.session(), event_id, body, secret_key=current_app.config["SECRET_KEY"],
+                                         default_language=_request_language())
         status = outcome.registration.status.value
         _commit()
         detail = ("You have a seat. We sent a confirmation by email." if status == "confirmed"
@@ -108,7 +113,7 @@ class EventRegistrations(MethodView):
     @blp.response(200, RegistrationOut(many=True))
     def get(self, filters: dict[str, Any], event_id: int) -> list[Registration]:
         """Registrations in queue order (organiser)."""
-        return operations.list_registrations(db.session(), event_id, filters["status"])
+        return reports.list_registrations(db.session(), event_id, filters["status"])
 
 
 def _request_language() -> str:
@@ -118,24 +123,18 @@ def _request_language() -> str:
 
 # Views that answer with a CSV file or a free-form summary document their 200 here (flask-smorest
 # documents only what passes through @blp.response).
-CSV_RESPONSE = {"200": {"description": "A CSV file (UTF-8 with BOM)",
+CSV_RESPONSE = {"200": {"description": "A CSV file (shared.csvfile: UTF-8 with BOM, `;`, formula-safe cells)",
                         "content": {"text/csv": {"schema": {"type": "string"}}}}}
 JSON_OBJECT_RESPONSE = {"200": {"description": "A summary",
                                 "content": {"application/json": {"schema": {"type": "object"}}}}}
-
-
-def _csv(text: str, filename: str) -> Response:
-    return Response(text.encode("utf-8"), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
-                             "Content-Type": "text/csv; charset=utf-8"})
 
 
 @blp.route("/events/<int:event_id>/registrations.csv")
 @blp.doc(responses=CSV_RESPONSE)
 @require_role("organizer")
 def registrations_csv(event_id: int) -> Response:
-    """Registrations as CSV (UTF-8 with BOM, opens in Excel)."""
-    return _csv(operations.registrations_csv(db.session(), event_id), f"registrations-{event_id}.csv")
+    """Registrations as CSV (opens in Excel)."""
+    return csv_response(f"registrations-{event_id}.csv", *reports.registrations_table(db.session(), event_id))
 
 
 @blp.route("/events/<int:event_id>/counts")
@@ -143,7 +142,7 @@ def registrations_csv(event_id: int) -> Response:
 @require_role("organizer")
 def registration_counts(event_id: int) -> dict[str, Any]:
     """Counts by status, participation mode and organisation."""
-    return operations.registration_counts(db.session(), event_id)
+    return reports.registration_counts(db.session(), event_id)
 
 
 @blp.route("/events/<int:event_id>/feedback")
@@ -151,15 +150,15 @@ def registration_counts(event_id: int) -> dict[str, Any]:
 @require_role("organizer")
 def feedback_summary(event_id: int) -> dict[str, Any]:
     """Anonymous feedback summary."""
-    return operations.feedback_summary(db.session(), event_id)
+    return feedback.feedback_summary(db.session(), event_id)
 
 
 @blp.route("/events/<int:event_id>/feedback.csv")
 @blp.doc(responses=CSV_RESPONSE)
 @require_role("organizer")
 def feedback_csv(event_id: int) -> Response:
-    """Anonymous feedback as CSV (UTF-8 with BOM)."""
-    return _csv(operations.feedback_csv(db.session(), event_id), f"feedback-{event_id}.csv")
+    """Anonymous feedback as CSV (opens in Excel)."""
+    return csv_response(f"feedback-{event_id}.csv", *feedback.feedback_table(db.session(), event_id))
 
 
 @blp.route("/registrations/<int:registration_id>")
@@ -169,7 +168,7 @@ class RegistrationItem(MethodView):
     @blp.response(200, RegistrationOut)
     def patch(self, data: dict[str, Any], registration_id: int) -> Registration:
         """Set the check-in flag."""
-        registration = operations.set_checked_in(db.session(), registration_id, data["checked_in"])
+        registration = registrations.set_checked_in(db.session(), registration_id, data["checked_in"])
         _commit()
         return registration
 
@@ -180,7 +179,7 @@ class RegistrationPromote(MethodView):
     @blp.response(200, RegistrationOut)
     def post(self, registration_id: int) -> Registration:
         """Give a waiting person a seat by hand."""
-        registration = operations.promote(db.session(), registration_id)
+        registration = registrations.promote(db.session(), registration_id)
         _commit()
         return registration
 
@@ -191,7 +190,7 @@ class RegistrationCancel(MethodView):
     @blp.response(200, RegistrationOut)
     def post(self, registration_id: int) -> Registration:
         """Cancel a registration for the person; a freed seat goes to the waiting list."""
-        registration = operations.cancel_registration(db.session(), registration_id)
+        registration = registrations.cancel_registration(db.session(), registration_id)
         _commit()
         return registration
 
@@ -203,6 +202,6 @@ class PersonalDataExport(MethodView):
     @blp.response(200)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Everything held about an address (for the subscriptions service's export)."""
-        exported = operations.export_personal_data(db.session(), data["email"],
-                                                   secret_key=current_app.config["SECRET_KEY"])
+        exported = privacy.export_personal_data(db.session(), data["email"],
+                                                secret_key=current_app.config["SECRET_KEY"])
         return {"service": "events", "data": exported}

@@ -8,6 +8,8 @@ from typing import Any
 
 from flask import Flask
 
+from services.events import api as json_api
+from services.events import pages
 from services.events.models import db
 from shared import apps
 from shared.web import create_service_app
@@ -19,10 +21,8 @@ PREFIX = "/events"
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app, api = create_service_app(service=SERVICE, import_name=__name__, prefix=PREFIX, db=db,
                                   title="Events", service_dir=Path(__file__).parent, config=config)
-    from services.events import admin, views
-
-    views.register(app, api)
-    admin.register(app)
+    api.register_blueprint(json_api.blp)
+    pages.register(app)
     return app
 
 

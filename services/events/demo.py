@@ -15,17 +15,16 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import zoneinfo
 from typing import Any
 
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from services.events import operations
 from services.events.models import Event, EventKind, EventMode, Participation, Registration, RegistrationStatus
+from services.events.operations import events, feedback, registrations
 from services.events.schemas import EventInput
+from shared.formatting import HELSINKI
 
-HELSINKI = zoneinfo.ZoneInfo("Europe/Helsinki")
 ORGANISATIONS = [
     "Ammattiopisto Luovi", "Haapaveden opisto", "Jokilaaksojen koulutuskuntayhtymä JEDU",
     "Koillis-Suomen Aikuiskoulutus", "Oulun Aikuiskoulutuskeskus Oy", "Oulun ammattikorkeakoulu",
@@ -52,7 +51,7 @@ def _at(days: int, hour: int, minute: int = 0) -> dt.datetime:
 def _event(session: Session, starts: dt.datetime, hours: float, **values: Any) -> Event:
     data = EventInput().load({"starts_at": starts.isoformat(),
                               "ends_at": (starts + dt.timedelta(hours=hours)).isoformat(), **COORDINATOR, **values})
-    return operations.create_event(session, data)
+    return events.create_event(session, data)
 
 
 def _people() -> itertools.cycle[tuple[str, str]]:
@@ -64,7 +63,7 @@ def _people() -> itertools.cycle[tuple[str, str]]:
 def _register(session: Session, event: Event, name: str, organisation: str, **extra: Any) -> Registration:
     local = name.lower().replace(" ", ".").translate(str.maketrans("äöåé", "aoae"))
     raw = {"name": name, "email": f"{local}@example.fi", "organisation": organisation, **extra}
-    outcome = operations.register(session, event.id, raw, secret_key=current_app.config["SECRET_KEY"])
+    outcome = registrations.register(session, event.id, raw, secret_key=current_app.config["SECRET_KEY"])
     return outcome.registration
 
 
@@ -80,7 +79,7 @@ def seed(session: Session) -> None:
                   answers={"workshop": ("digi", "green", "culture")[n % 3], "lunch": "yes"})
     trainings = _trainings(session)
     for index, training in enumerate(trainings):
-        offered = [p.value for p in operations.allowed_participation(training)]
+        offered = [p.value for p in training.ways_to_take_part()]
         for n in range(6 + 3 * index):
             name, organisation = next(people)
             _register(session, training, name, organisation, participation=offered[n % len(offered)])
@@ -173,11 +172,11 @@ def _swedish_event(session: Session) -> Event:
 def _past_meeting_with_feedback(session: Session, people: itertools.cycle[tuple[str, str]]) -> None:
     starts = _at(-14, 9)
     event = Event(**_past_values(starts))
-    event.slug = operations.unique_slug(session, event.title["fi"], starts)
+    event.slug = events.unique_slug(session, event.title["fi"], starts)
     session.add(event)
     session.flush()
-    feedback = [("5", "4", "Hyvä ja käytännönläheinen päivä."), ("4", "4", "Lisää aikaa verkostoitumiselle."),
-                ("5", "5", ""), ("3", "4", "Etäyhteys pätki välillä."), ("4", "5", "Kiitos työpajoista!")]
+    answers = [("5", "4", "Hyvä ja käytännönläheinen päivä."), ("4", "4", "Lisää aikaa verkostoitumiselle."),
+               ("5", "5", ""), ("3", "4", "Etäyhteys pätki välillä."), ("4", "5", "Kiitos työpajoista!")]
     for n in range(8):
         name, organisation = next(people)
         registration = Registration(
@@ -186,10 +185,10 @@ def _past_meeting_with_feedback(session: Session, people: itertools.cycle[tuple[
             status=RegistrationStatus.CONFIRMED, checked_in=n < 6, queued_at=starts - dt.timedelta(days=10 - n))
         session.add(registration)
         session.flush()
-        if n < len(feedback):
-            overall, useful, comment = feedback[n]
-            operations.submit_feedback(session, registration, {"overall": overall, "useful": useful,
-                                                               "comments": comment})
+        if n < len(answers):
+            overall, useful, comment = answers[n]
+            feedback.submit_feedback(session, registration, {"overall": overall, "useful": useful,
+                                                             "comments": comment})
 
 
 def _past_values(starts: dt.datetime) -> dict[str, Any]:
@@ -200,5 +199,5 @@ def _past_values(starts: dt.datetime) -> dict[str, Any]:
         "themes": ["coordinated", "knowledge"], "languages": ["fi"], "starts_at": starts.astimezone(dt.UTC),
         "ends_at": (starts + dt.timedelta(hours=3)).astimezone(dt.UTC), "address": "Pohjois-Pohjanmaan liitto, "
         "Isokatu 3, 90100 Oulu", "online_url": "https://meet.example.fi/elo-verkosto", "capacity": 40,
-        "feedback_questions": operations.DEFAULT_FEEDBACK_QUESTIONS, **COORDINATOR,
+        "feedback_questions": events.DEFAULT_FEEDBACK_QUESTIONS, **COORDINATOR,
     }

@@ -78,12 +78,13 @@ def send(session: Session, *, template: str, key: str, registration: Registratio
 REPEAT_CONFIRMATION_AFTER = dt.timedelta(minutes=10)
 
 
-def confirmation(session: Session, event: Event, registration: Registration, *, repeat: bool = False) -> None:
+def confirmation(session: Session, event: Event, registration: Registration, *, repeat: bool = False,
+                 now: dt.datetime | None = None) -> None:
     """Confirmed → confirmation with .ics; waitlisted → waiting-list notice.
 
-    A repeat registration gets a fresh one, unless the last one went out moments ago.
+    A repeat registration gets a fresh one, unless the last one went out moments ago (by `now`).
     """
-    now = utcnow()
+    now = now or utcnow()
     last = registration.last_confirmation_at
     if repeat and last is not None and now - last < REPEAT_CONFIRMATION_AFTER:
         return

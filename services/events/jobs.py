@@ -1,6 +1,6 @@
 """Scheduler handlers of the events service: reminders and feedback requests.
 
-Each is a job row with `due_at` (see operations.schedule_event_jobs), claimed with row locks
+Each is a job row with `due_at` (see operations.schedule.schedule_event_jobs), claimed with row locks
 by a scheduler tick, so two schedulers never run one twice; the emails also carry stable
 idempotency keys (`event-reminder:<registration id>:2d`, `feedback-request:<registration id>`).
 """
@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from services.events import operations
+from services.events.operations import feedback, schedule
 from shared.models import Job
 from shared.scheduler import job_handler
 
 
-@job_handler(operations.REMIND_JOB)
+@job_handler(schedule.REMIND_JOB)
 def remind(session: Session, job: Job) -> None:
-    operations.send_reminders(session, int(job.payload["event_id"]), int(job.payload["minutes"]),
-                              job.payload.get("occurrence"))
+    schedule.send_reminders(session, int(job.payload["event_id"]), int(job.payload["minutes"]),
+                            job.payload.get("occurrence"))
 
 
-@job_handler(operations.FEEDBACK_JOB)
+@job_handler(schedule.FEEDBACK_JOB)
 def request_feedback(session: Session, job: Job) -> None:
-    operations.send_feedback_requests(session, int(job.payload["event_id"]))
+    feedback.send_feedback_requests(session, int(job.payload["event_id"]))

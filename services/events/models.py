@@ -7,24 +7,17 @@ import enum
 import uuid
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.sql.elements import ColumnElement
 
-from shared.db import TYPE_ANNOTATION_MAP, Database, make_metadata, utcnow
+from shared.db import Database, make_registry, stored_enum, utcnow
 from shared.models import PlatformBase
 
 
 class Base(DeclarativeBase):
-    metadata = make_metadata()
-    type_annotation_map = TYPE_ANNOTATION_MAP
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    """Enums are stored by their value, checked by a constraint."""
-    return Enum(cls, name=name, values_callable=lambda members: [m.value for m in members], native_enum=False,
-                create_constraint=True, length=20)
+    registry = make_registry()
 
 
 class EventKind(enum.Enum):
@@ -61,8 +54,6 @@ class RegistrationStatus(enum.Enum):
     CANCELLED = "cancelled"
 
 
-
-
 class Event(Base):
     """An event. Texts are per language ({"fi": …, "sv": …, "en": …}; fi required); times are UTC,
     `timezone` is the zone the event is shown and exported in."""
@@ -77,7 +68,7 @@ class Event(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     uid: Mapped[str] = mapped_column(String(36), unique=True, default=lambda: str(uuid.uuid4()))
     slug: Mapped[str] = mapped_column(String(120), unique=True)
-    kind: Mapped[EventKind] = mapped_column(_enum(EventKind, "event_kind"))
+    kind: Mapped[EventKind] = mapped_column(stored_enum(EventKind, "event_kind"))
     title: Mapped[dict[str, Any]]
     description: Mapped[dict[str, Any]] = mapped_column(default=dict)
     themes: Mapped[list[Any]] = mapped_column(default=list)
@@ -85,7 +76,7 @@ class Event(Base):
     starts_at: Mapped[dt.datetime]
     ends_at: Mapped[dt.datetime]
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Helsinki")
-    mode: Mapped[EventMode] = mapped_column(_enum(EventMode, "event_mode"))
+    mode: Mapped[EventMode] = mapped_column(stored_enum(EventMode, "event_mode"))
     address: Mapped[str] = mapped_column(String(300), default="")
     online_url: Mapped[str] = mapped_column(String(500), default="")
     capacity: Mapped[int | None]
@@ -93,7 +84,8 @@ class Event(Base):
     remote_capacity: Mapped[int | None]
     registration_opens_at: Mapped[dt.datetime | None]
     registration_closes_at: Mapped[dt.datetime | None]
-    visibility: Mapped[Visibility] = mapped_column(_enum(Visibility, "event_visibility"), default=Visibility.PUBLIC)
+    visibility: Mapped[Visibility] = mapped_column(stored_enum(Visibility, "event_visibility"),
+                                                   default=Visibility.PUBLIC)
     organiser_name: Mapped[str] = mapped_column(String(200), default="")
     organiser_email: Mapped[str] = mapped_column(String(254), default="")
     rrule: Mapped[str | None] = mapped_column(String(300))
@@ -101,7 +93,7 @@ class Event(Base):
     questions: Mapped[list[Any]] = mapped_column(default=list)
     feedback_questions: Mapped[list[Any]] = mapped_column(default=list)
     reminder_minutes: Mapped[list[Any]] = mapped_column(default=lambda: [2 * 24 * 60, 120])
-    status: Mapped[EventStatus] = mapped_column(_enum(EventStatus, "event_status"), default=EventStatus.SCHEDULED)
+    status: Mapped[EventStatus] = mapped_column(stored_enum(EventStatus, "event_status"), default=EventStatus.SCHEDULED)
     sequence: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -123,6 +115,14 @@ class Event(Base):
         values: dict[str, Any] = getattr(self, field) or {}
         return str(values.get(language) or values.get("fi") or "")
 
+    def ways_to_take_part(self) -> list[Participation]:
+        """On site, remotely, or either (a hybrid event)."""
+        if self.mode is EventMode.ONSITE:
+            return [Participation.ONSITE]
+        if self.mode is EventMode.ONLINE:
+            return [Participation.REMOTE]
+        return [Participation.ONSITE, Participation.REMOTE]
+
 
 class Registration(Base):
     """One person's registration for one event: a seat (confirmed), a place in the waiting list
@@ -140,12 +140,12 @@ class Registration(Base):
     email_hash: Mapped[str] = mapped_column(String(64), index=True)
     name: Mapped[str] = mapped_column(String(200))
     organisation: Mapped[str] = mapped_column(String(200), default="")
-    participation: Mapped[Participation] = mapped_column(_enum(Participation, "participation"))
+    participation: Mapped[Participation] = mapped_column(stored_enum(Participation, "participation"))
     language: Mapped[str] = mapped_column(String(2), default="fi")
     dietary_needs: Mapped[str] = mapped_column(Text, default="")
     accessibility_needs: Mapped[str] = mapped_column(Text, default="")
     answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    status: Mapped[RegistrationStatus] = mapped_column(_enum(RegistrationStatus, "registration_status"))
+    status: Mapped[RegistrationStatus] = mapped_column(stored_enum(RegistrationStatus, "registration_status"))
     queued_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     confirmations_sent: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     last_confirmation_at: Mapped[dt.datetime | None]

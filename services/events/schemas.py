@@ -1,17 +1,30 @@
-"""Schemas at the HTTP edge (and for the admin pages): events in and out, registrations, filters."""
+"""Schemas at the edges (API and pages alike): events in and out, registrations in and out, filters."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zoneinfo
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dateutil.rrule import rrulestr
-from marshmallow import Schema, ValidationError, fields, post_load, validate, validates, validates_schema
+from marshmallow import (
+    Schema,
+    ValidationError,
+    fields,
+    missing,
+    post_load,
+    pre_load,
+    validate,
+    validates,
+    validates_schema,
+)
 
 from services.events import links
-from services.events.models import EventKind, EventMode, Visibility
+from services.events.models import Event, EventKind, EventMode, Participation, Visibility
 from shared.labels import THEMES
+from shared.privacy import normalise_email
 from shared.schemas import BodySchema, QuerySchema
 from shared.settings import LANGUAGES
 
@@ -184,17 +197,154 @@ class EventFilter(QuerySchema):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
 
 
-class RegistrationInput(BodySchema):
-    """The registration body; field rules live in `operations.clean_registration` (shared with the page)."""
+# Field messages of a registration (English msgids; pages show them translated, the API as they are).
+REQUIRED = "This field is required."
+INVALID_EMAIL = "Enter an email address like name@example.fi."
+TOO_LONG = "This is too long."
+INVALID_CHOICE = "Choose one of the options."
+GIVE_TEXT = "Give text here."
+PARTICIPATION_NOT_OFFERED = "This event does not offer this way of taking part."
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
-    name = fields.Raw(load_default=None)
-    email = fields.Raw(load_default=None)
-    organisation = fields.Raw(load_default=None)
-    participation = fields.Raw(load_default=None)
-    language = fields.Raw(load_default=None)
-    dietary_needs = fields.Raw(load_default=None)
-    accessibility_needs = fields.Raw(load_default=None)
-    answers = fields.Raw(load_default=None)
+
+class Text(fields.String):
+    """Free text: trimmed; absent or null counts as empty; `blank=False` requires some text."""
+
+    def __init__(self, limit: int, *, blank: bool = True, **kwargs: Any) -> None:
+        super().__init__(required=not blank, **kwargs)  # documents it; absence is read as "" below
+        self.limit = limit
+        self.blank = blank
+
+    def deserialize(self, value: Any, attr: str | None = None, data: Mapping[str, Any] | None = None,
+                    **kwargs: Any) -> Any:
+        return super().deserialize("" if value is None or value is missing else value, attr, data, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> str:
+        if not isinstance(value, str):
+            raise ValidationError(GIVE_TEXT)
+        text = value.strip()
+        if not text and not self.blank:
+            raise ValidationError(REQUIRED)
+        if len(text) > self.limit:
+            raise ValidationError(TOO_LONG)
+        return text
+
+
+def read_answers(questions: Sequence[Mapping[str, Any]], raw: Any) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """(answers by question key, errors named `answers.<key>`) for the event's own questions."""
+    errors: dict[str, list[str]] = {}
+    given: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+    if raw is not None and not isinstance(raw, Mapping):
+        errors["answers"] = ["Give the answers as an object keyed by question."]
+    for key in sorted(set(given) - {q["key"] for q in questions}):
+        errors[f"answers.{key}"] = ["There is no such question."]
+    answers: dict[str, Any] = {}
+    for question in questions:
+        options = [o["value"] for o in question.get("options") or []]
+        answer, problem = _ANSWER_READERS[question["type"]](given.get(question["key"]), options)
+        if problem:
+            errors[f"answers.{question['key']}"] = [problem]
+        elif answer is None and question.get("required"):
+            errors[f"answers.{question['key']}"] = [REQUIRED]
+        if answer is not None and not problem:
+            answers[question["key"]] = answer
+    return answers, errors
+
+
+YES_NO = {True: True, False: False, "yes": True, "no": False, "true": True, "false": False}
+
+
+def _text_answer(value: Any, _options: list[str]) -> tuple[Any, str | None]:
+    if value is not None and not isinstance(value, str):
+        return None, GIVE_TEXT
+    text = (value or "").strip()
+    return (None, TOO_LONG) if len(text) > 2000 else (text or None, None)
+
+
+def _single_answer(value: Any, options: list[str]) -> tuple[Any, str | None]:
+    return (None, INVALID_CHOICE) if value and value not in options else (value or None, None)
+
+
+def _multiple_answer(value: Any, options: list[str]) -> tuple[Any, str | None]:
+    chosen = [value] if isinstance(value, str) else list(value or [])
+    if any(choice not in options for choice in chosen):
+        return None, INVALID_CHOICE
+    return [o for o in options if o in chosen] or None, None
+
+
+def _yes_no_answer(value: Any, _options: list[str]) -> tuple[Any, str | None]:
+    if value in (None, ""):
+        return None, None
+    answer = YES_NO.get(value) if isinstance(value, (bool, str)) else None
+    return (None, INVALID_CHOICE) if answer is None else (answer, None)
+
+
+_ANSWER_READERS = {"text": _text_answer, "single": _single_answer, "multiple": _multiple_answer,
+                   "yes-no": _yes_no_answer}
+
+
+class RegistrationInput(BodySchema):
+    """A registration (API body or page form) for one event: `RegistrationInput(event=event).load(raw)`.
+
+    The event decides the ways to take part (the only one is the default) and its own questions
+    (errors named `answers.<key>`); the language defaults to `default_language`. Loads to the
+    Registration's fields: texts trimmed, the address normalised, `participation` a Participation.
+    """
+
+    name = Text(200, blank=False)
+    email = Text(254, blank=False, validate=validate.Regexp(EMAIL_PATTERN, error=INVALID_EMAIL))
+    organisation = Text(200)
+    participation = fields.Raw(error_messages={"null": REQUIRED},  # always given: see _defaults
+                               metadata={"type": "string", "enum": [p.value for p in Participation]})
+    language = fields.Raw(error_messages={"null": REQUIRED},
+                          metadata={"type": "string", "enum": list(LANGUAGES)})
+    dietary_needs = Text(1000)
+    accessibility_needs = Text(1000)
+    answers = fields.Raw(load_default=None, allow_none=True, metadata={
+        "type": "object", "description": "Answers to the event's own questions, by question key"})
+
+    def __init__(self, *, event: Event | None = None, default_language: str = "fi", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.event = event
+        self.default_language = default_language
+
+    def _offered(self) -> list[Participation]:
+        return self.event.ways_to_take_part() if self.event is not None else list(Participation)
+
+    def _questions(self) -> list[dict[str, Any]]:
+        return list(self.event.questions) if self.event is not None else []
+
+    @pre_load
+    def _defaults(self, data: Any, **_kwargs: Any) -> Any:
+        if not isinstance(data, Mapping):
+            return data
+        offered = self._offered()
+        return {**data, "participation": data.get("participation") or (offered[0].value if len(offered) == 1 else None),
+                "language": data.get("language") or self.default_language}
+
+    @validates("participation")
+    def _offered_participation(self, value: Any, **_kwargs: Any) -> None:
+        if value not in [p.value for p in Participation]:
+            raise ValidationError(INVALID_CHOICE)
+        if Participation(value) not in self._offered():
+            raise ValidationError(PARTICIPATION_NOT_OFFERED)
+
+    @validates("language")
+    def _known_language(self, value: Any, **_kwargs: Any) -> None:
+        if value not in LANGUAGES:
+            raise ValidationError(INVALID_CHOICE)
+
+    @validates_schema(skip_on_field_errors=False)
+    def _answers_fit_the_questions(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        _answers, errors = read_answers(self._questions(), data.get("answers"))
+        if errors:
+            raise ValidationError(errors)
+
+    @post_load
+    def _to_fields(self, data: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
+        answers, _errors = read_answers(self._questions(), data.get("answers"))
+        return {**data, "email": normalise_email(data["email"]), "participation": Participation(data["participation"]),
+                "language": str(data["language"]), "answers": answers}
 
 
 class RegistrationAnswer(Schema):

@@ -8,8 +8,8 @@ from typing import Any
 
 from flask import Flask
 
-from services.events import operations
 from services.events.models import Event, Registration, db
+from services.events.operations import events, registrations
 from services.events.schemas import EventInput
 from shared.db import utcnow
 
@@ -43,12 +43,12 @@ def event_data(**overrides: Any) -> dict[str, Any]:
 def make_event(app: Flask, **overrides: Any) -> Event:
     data = EventInput().load(event_data(**overrides))
     with app.app_context(), db.transaction() as session:
-        return operations.create_event(session, data)
+        return events.create_event(session, data)
 
 
 def register(app: Flask, event_id: int, email: str, **overrides: Any) -> Registration:
     raw = {"name": "Testi Henkilö", "email": email, "organisation": "Oulun kaupunki", "participation": "onsite",
            "language": "fi", **overrides}
     with app.app_context(), db.transaction() as session:
-        outcome = operations.register(session, event_id, raw, secret_key=app.config["SECRET_KEY"])
+        outcome = registrations.register(session, event_id, raw, secret_key=app.config["SECRET_KEY"])
         return outcome.registration

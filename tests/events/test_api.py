@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
+from tests.events.exports import read_export
 from tests.events.factories import event_data, make_event, register
 
 
@@ -56,12 +54,7 @@ def test_registrations_list_csv_check_in_and_counts(client, events_app, admin_he
     assert client.get(f"/events/api/v1/events/{event.id}/registrations").status_code == 401
     waiting = client.get(f"/events/api/v1/events/{event.id}/registrations?status=waitlisted", headers=headers)
     assert [r["email"] for r in waiting.get_json()] == ["c@example.fi"]
-    exported = client.get(f"/events/api/v1/events/{event.id}/registrations.csv", headers=headers)
-    assert exported.status_code == 200
-    assert exported.headers["Content-Type"].startswith("text/csv")
-    raw = exported.get_data()
-    assert raw.startswith(b"\xef\xbb\xbf")
-    table = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    table = read_export(client.get(f"/events/api/v1/events/{event.id}/registrations.csv", headers=headers))
     assert table[0]["name"] == "Äijälä Öhman"
     assert table[0]["wish"] == "Kahvia, kiitos"
     assert table[2]["queue_position"] == "1"

@@ -206,11 +206,11 @@ def test_a_personal_feed_changes_its_etag_when_a_seat_brings_the_online_link(
 
 
 def test_a_repeated_feed_is_served_from_the_rendered_copy_until_an_event_changes(client, admin_headers):
-    from services.events import views
+    from services.events.pages import feeds
 
     event = _create(client, admin_headers)
     first = client.get("/events/calendar.ics").get_data(as_text=True)
-    assert views._rendered_feeds.get(client.get("/events/calendar.ics").headers["ETag"].strip('"')) == first
+    assert feeds.rendered_feeds.get(client.get("/events/calendar.ics").headers["ETag"].strip('"')) == first
     client.patch(f"/events/api/v1/events/{event['id']}", headers=admin_headers("organizer"),
                  json={"title": {"fi": "Uusi otsikko"}})
     assert "Uusi otsikko" in client.get("/events/calendar.ics").get_data(as_text=True)

@@ -9,9 +9,11 @@ from sqlalchemy import select
 
 from services.events import jobs  # noqa: F401 - registers the job handlers
 from services.events.models import Event, FeedbackResponse, db
+from services.events.operations import feedback, schedule
 from shared import scheduler
 from shared.db import utcnow
 from shared.models import Job, JobStatus
+from tests.events.exports import read_export
 from tests.events.factories import make_event, register
 
 
@@ -92,11 +94,9 @@ def test_feedback_requests_go_once_after_the_end_and_one_answer_per_registration
 def test_feedback_summary_and_csv_are_anonymous(client, events_app, admin_headers):
     event = make_event(events_app)
     people = [register(events_app, event.id, f"p{n}@example.fi", name=f"Nimi{n}") for n in range(3)]
-    from services.events import operations
-
     with events_app.app_context(), db.transaction() as session:
         for person, (rating, comment) in zip(people, [(5, "Loistava"), (3, ""), (4, "Hyödyllinen")], strict=True):
-            operations.submit_feedback(session, session.merge(person), {"overall": str(rating), "comments": comment})
+            feedback.submit_feedback(session, session.merge(person), {"overall": str(rating), "comments": comment})
     headers = admin_headers("organizer")
     summary = client.get(f"/events/api/v1/events/{event.id}/feedback", headers=headers).get_json()
     assert summary["responses"] == 3
@@ -105,10 +105,12 @@ def test_feedback_summary_and_csv_are_anonymous(client, events_app, admin_header
     assert overall["distribution"]["5"] == 1
     comments = next(q for q in summary["questions"] if q["key"] == "comments")
     assert comments["answers"] == ["Hyödyllinen", "Loistava"]
-    exported = client.get(f"/events/api/v1/events/{event.id}/feedback.csv", headers=headers).get_data()
-    assert exported.startswith(b"\xef\xbb\xbf")
-    text = exported.decode("utf-8-sig")
-    assert "Loistava" in text
+    exported = client.get(f"/events/api/v1/events/{event.id}/feedback.csv", headers=headers)
+    table = read_export(exported)
+    assert [row["response"] for row in table] == ["1", "2", "3"]
+    assert [row["overall"] for row in table] == ["5", "3", "4"]
+    assert [row["comments"] for row in table] == ["Loistava", "", "Hyödyllinen"]
+    text = exported.get_data(as_text=True)
     assert "Nimi" not in text
     assert "@" not in text
 
@@ -128,8 +130,6 @@ def test_a_cancelled_event_sends_no_reminders(client, events_app, admin_headers,
 
 
 def test_a_recurring_meeting_is_reminded_before_each_occurrence_except_the_excluded(events_app, sent_emails):
-    from services.events import operations
-
     first = (utcnow() + dt.timedelta(days=3)).replace(microsecond=0)
     skipped = (first + dt.timedelta(weeks=1)).date().isoformat()
     event = make_event(events_app, kind="group-meeting", mode="online", address="", rrule="FREQ=WEEKLY;COUNT=3",
@@ -137,7 +137,7 @@ def test_a_recurring_meeting_is_reminded_before_each_occurrence_except_the_exclu
                        ends_at=(first + dt.timedelta(hours=1)).isoformat())
     register(events_app, event.id, "member@example.fi", participation="remote")
     with db.transaction() as session:
-        starts = list(operations.occurrences(session.get(Event, event.id)))
+        starts = list(schedule.occurrences(session.get(Event, event.id)))
     assert starts == [first.astimezone(dt.UTC), (first + dt.timedelta(weeks=2)).astimezone(dt.UTC)]
     for occurrence in starts:
         assert _tick_twice_at_once(events_app, occurrence - dt.timedelta(minutes=119)) >= 1
@@ -151,8 +151,6 @@ def test_a_recurring_meeting_is_reminded_before_each_occurrence_except_the_exclu
 
 
 def test_a_series_with_an_end_asks_for_feedback_once_after_its_last_meeting(events_app, sent_emails):
-    from services.events import operations
-
     first = (utcnow() + dt.timedelta(days=3)).replace(microsecond=0)
     series = make_event(events_app, kind="training", rrule="FREQ=WEEKLY;COUNT=4", starts_at=first.isoformat(),
                         ends_at=(first + dt.timedelta(hours=2)).isoformat())
@@ -160,10 +158,10 @@ def test_a_series_with_an_end_asks_for_feedback_once_after_its_last_meeting(even
                             ends_at=(first + dt.timedelta(hours=1)).isoformat())
     register(events_app, series.id, "osallistuja@example.fi")
     with db.transaction() as session:
-        due = {job.key: job.due_at for job in session.scalars(select(Job).where(Job.kind == operations.FEEDBACK_JOB))}
+        due = {job.key: job.due_at for job in session.scalars(select(Job).where(Job.kind == schedule.FEEDBACK_JOB))}
     last_meeting_ends = first + dt.timedelta(weeks=3, hours=2)
-    assert due[f"{operations.FEEDBACK_JOB}:{series.id}"] == last_meeting_ends + operations.FEEDBACK_DELAY
-    assert due[f"{operations.FEEDBACK_JOB}:{open_ended.id}"] == first + dt.timedelta(hours=1, minutes=30)
+    assert due[f"{schedule.FEEDBACK_JOB}:{series.id}"] == last_meeting_ends + schedule.FEEDBACK_DELAY
+    assert due[f"{schedule.FEEDBACK_JOB}:{open_ended.id}"] == first + dt.timedelta(hours=1, minutes=30)
     _tick_twice_at_once(events_app, first + dt.timedelta(days=1))
     assert sent_emails("feedback-request") == []  # not after the first meeting
     _tick_twice_at_once(events_app, last_meeting_ends + dt.timedelta(hours=1))

@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from services.events.models import Registration, db
+from services.events.operations import registrations
 from shared.db import utcnow
 from tests.events.factories import make_event, register
 
@@ -234,7 +235,7 @@ def test_a_token_for_another_purpose_is_refused(client, events_app, sent_emails)
 
 
 def test_the_events_list_comes_in_pages(client, events_app):
-    from services.events.views import PAGE_SIZE
+    from services.events.pages.public import PAGE_SIZE
 
     for _ in range(PAGE_SIZE + 5):
         make_event(events_app)
@@ -250,3 +251,25 @@ def test_the_events_list_comes_in_pages(client, events_app):
     assert client.get("/events/?page=999").get_data(as_text=True).count("<article") == 5  # past the end: the last
     assert client.get("/events/?page=x").status_code == 200
     assert "Sivu 1 / 2" in client.get("/events/?lang=fi").get_data(as_text=True)
+
+
+def test_register_runs_on_the_clock_it_is_given(events_app, sent_emails):
+    opens = utcnow() + dt.timedelta(days=1)
+    event = make_event(events_app, registration_opens_at=opens.isoformat())
+    then = opens + dt.timedelta(hours=1)
+    with events_app.app_context(), db.transaction() as session:
+        outcome = registrations.register(session, event.id, {"name": "Aino", "email": "aino@example.fi",
+                                                             "participation": "onsite"},
+                                         secret_key=events_app.config["SECRET_KEY"], now=then)
+        registration = outcome.registration
+        assert (registration.created_at, registration.queued_at, registration.updated_at) == (then, then, then)
+        assert registration.last_confirmation_at == then
+    assert len(sent_emails("registration-confirmed")) == 1
+
+
+def test_a_body_that_is_not_an_object_is_refused_by_name(client, events_app):
+    event = make_event(events_app)
+    response = client.post(f"/events/api/v1/events/{event.id}/registrations", json=["Aino", "aino@example.fi"])
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == {"_schema": ["Invalid input type."]}
+    assert _rows(event.id) == 0

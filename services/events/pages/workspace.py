@@ -1,33 +1,42 @@
-"""Workspace pages for events. Forms are checked with the API's own schema (EventInput), so the
-page and the API accept exactly the same events."""
+"""The organiser's workspace at /events/admin/: events, registrations with the waiting list,
+check-in, CSV export and the feedback summary. Forms are checked with the API's own schema
+(EventInput), so the page and the API accept exactly the same events. Thin: one use-case, commit."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
-from services.events import operations
 from services.events.models import Event, EventKind, EventMode, Registration, RegistrationStatus, db
+from services.events.operations import events, feedback, registrations, reports, seats
 from services.events.schemas import EventInput, EventUpdate
 from shared.charts import bars
+from shared.csvfile import csv_response
 from shared.db import utcnow
 from shared.errors import DomainError
-from shared.labels import THEMES
+from shared.formatting import HELSINKI
+from shared.labels import EVENT_KIND_LABELS, THEMES, kind_label, mode_label, theme_label
 from shared.settings import LANGUAGES
 from shared.web import current_language
+from shared.web_auth import admin_blueprint, init_admin
 
-HELSINKI = ZoneInfo("Europe/Helsinki")
+BLUEPRINT = "events_admin"
 TEXT_FIELDS = ("title", "description")
 PLAIN_FIELDS = ("kind", "mode", "address", "online_url", "visibility", "organiser_name", "organiser_email")
 NUMBER_FIELDS = ("capacity", "onsite_capacity", "remote_capacity")
 TIME_FIELDS = ("starts_at", "ends_at", "registration_closes_at")
+
+
+def register(app: Flask) -> None:
+    blueprint = admin_blueprint(BLUEPRINT, __name__, roles=("organizer",), home_endpoint="dashboard")
+    add_routes(blueprint)
+    init_admin(app, blueprint)
 
 
 def add_routes(blueprint: Blueprint) -> None:
@@ -47,32 +56,18 @@ def add_routes(blueprint: Blueprint) -> None:
 
 # --- labels ----------------------------------------------------------------------------------------
 
-def kind_labels() -> dict[str, str]:
-    return {"seminar": _("Annual seminar"), "training": _("Training"), "network-meeting": _("Network meeting"),
-            "group-meeting": _("Group meeting")}
-
-
-def mode_labels() -> dict[str, str]:
-    return {"onsite": _("On site"), "online": _("Online"), "hybrid": _("On site and online")}
-
-
-def theme_labels() -> dict[str, str]:
-    return {"accessible": _("Accessible and client-centred"), "digital": _("Digital"),
-            "quality": _("Quality and competence"), "equitable": _("Equitable and sustainable"),
-            "coordinated": _("Cross-sectoral and coordinated"), "knowledge": _("Knowledge-based")}
-
-
 def registration_status_labels() -> dict[str, str]:
     return {"confirmed": _("Has a seat"), "waitlisted": _("On the waiting list"), "cancelled": _("Cancelled")}
 
 
-def participation_labels() -> dict[str, str]:
-    return {"onsite": _("On site"), "remote": _("Remotely")}
-
-
 def labels() -> dict[str, Any]:
-    return {"kinds": kind_labels(), "modes": mode_labels(), "themes": theme_labels(),
-            "statuses": registration_status_labels(), "participation": participation_labels()}
+    """Names of kinds, modes and themes (shared.labels) and of statuses, in the page's language."""
+    language = current_language()
+    return {"kinds": {key: kind_label(key, language) for key in EVENT_KIND_LABELS},
+            "modes": {key: mode_label(key, language) for key in (m.value for m in EventMode)},
+            "themes": {key: theme_label(key, language) for key in THEMES},
+            "statuses": registration_status_labels(),
+            "participation": {key: mode_label(key, language) for key in ("onsite", "remote")}}
 
 
 # --- pages -----------------------------------------------------------------------------------------
@@ -80,20 +75,20 @@ def labels() -> dict[str, Any]:
 def dashboard() -> str:
     session = db.session()
     now = utcnow()
-    events = list(session.scalars(select(Event).order_by(Event.starts_at)))
-    upcoming = [e for e in events if e.ends_at >= now]
-    past = [e for e in events if e.ends_at < now][::-1]
-    counts = {e.id: operations.seats(session, e.id) for e in events}
-    return render_template("admin/events/dashboard.html", upcoming=upcoming, past=past, counts=counts,
+    everything = list(session.scalars(select(Event).order_by(Event.starts_at)))
+    upcoming = [e for e in everything if e.ends_at >= now]
+    past = [e for e in everything if e.ends_at < now][::-1]
+    counts = {e.id: seats.seats(session, e.id) for e in everything}
+    return render_template("events/workspace/dashboard.html", upcoming=upcoming, past=past, counts=counts,
                            language=current_language(), **labels())
 
 
 def event_page(event_id: int) -> str:
     session = db.session()
-    event = operations.get_event(session, event_id)
-    registrations = operations.list_registrations(session, event_id)
-    waiting = operations.waiting_list(session, event_id)
-    return render_template("admin/events/event.html", event=event, seats=operations.seats(session, event_id),
+    event = events.get_event(session, event_id)
+    registrations = reports.list_registrations(session, event_id)
+    waiting = seats.waiting_list(session, event_id)
+    return render_template("events/workspace/event.html", event=event, seats=seats.seats(session, event_id),
                            confirmed=[r for r in registrations if r.status is RegistrationStatus.CONFIRMED],
                            waiting=waiting,
                            cancelled=[r for r in registrations if r.status is RegistrationStatus.CANCELLED],
@@ -106,7 +101,7 @@ def new_event() -> str | BaseResponse | tuple[str, int]:
     if request.method == "POST":
         session = db.session()
         try:
-            event = operations.create_event(session, EventInput().load(_to_input(values)))
+            event = events.create_event(session, EventInput().load(_to_input(values)))
         except ValidationError as error:
             errors = _flat_errors(error.messages)
         except DomainError as error:
@@ -116,18 +111,18 @@ def new_event() -> str | BaseResponse | tuple[str, int]:
             session.commit()
             flash(_("The event is created and shown in the calendar."), "success")
             return redirect(url_for(".event", event_id=event.id))
-    return render_template("admin/events/event_form.html", event=None, values=values, errors=errors,
+    return render_template("events/workspace/event_form.html", event=None, values=values, errors=errors,
                            languages=LANGUAGES, theme_keys=THEMES, **labels()), 422 if errors else 200
 
 
 def edit_event(event_id: int) -> str | BaseResponse | tuple[str, int]:
     session = db.session()
-    event = operations.get_event(session, event_id)
+    event = events.get_event(session, event_id)
     values = _form_values() if request.method == "POST" else _values_of(event)
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         try:
-            operations.update_event(session, event_id, EventUpdate().load(_to_input(values)))
+            events.update_event(session, event_id, EventUpdate().load(_to_input(values)))
         except ValidationError as error:
             errors = _flat_errors(error.messages)
         except DomainError as error:
@@ -138,7 +133,7 @@ def edit_event(event_id: int) -> str | BaseResponse | tuple[str, int]:
             flash(_("The changes are saved. People who registered are told if the time or place changed."), "success")
             _warn_over_capacity(event)
             return redirect(url_for(".event", event_id=event_id))
-    return render_template("admin/events/event_form.html", event=event, values=values, errors=errors,
+    return render_template("events/workspace/event_form.html", event=event, values=values, errors=errors,
                            languages=LANGUAGES, theme_keys=THEMES, **labels()), 422 if errors else 200
 
 
@@ -148,45 +143,43 @@ def _warn_over_capacity(event: Event) -> None:
         "onsite_capacity": _("%(taken)s people have an on-site seat, more than the new on-site capacity of %(limit)s."),
         "remote_capacity": _("%(taken)s people have a remote seat, more than the new remote capacity of %(limit)s."),
     }
-    for name, taken, limit in operations.over_capacity(event, operations.seats(db.session(), event.id)):
+    for name, taken, limit in seats.over_capacity(event, seats.seats(db.session(), event.id)):
         flash(texts[name] % {"taken": taken, "limit": limit} + " "
               + _("Everyone keeps their seat. New registrations go to the waiting list."), "warning")
 
 
 def cancel_event(event_id: int) -> str | BaseResponse:
     session = db.session()
-    event = operations.get_event(session, event_id)
+    event = events.get_event(session, event_id)
     if request.method == "POST":
-        operations.cancel_event(session, event_id)
+        events.cancel_event(session, event_id)
         session.commit()
         flash(_("The event is cancelled. Everyone who registered gets an email."), "success")
         return redirect(url_for(".event", event_id=event_id))
-    return render_template("admin/events/cancel.html", event=event, seats=operations.seats(session, event_id),
+    return render_template("events/workspace/cancel.html", event=event, seats=seats.seats(session, event_id),
                            language=current_language())
 
 
 def registrations_csv(event_id: int) -> Response:
-    event = operations.get_event(db.session(), event_id)
-    return Response(operations.registrations_csv(db.session(), event_id), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{event.slug}-registrations.csv"'})
+    event = events.get_event(db.session(), event_id)
+    return csv_response(f"{event.slug}-registrations.csv", *reports.registrations_table(db.session(), event_id))
 
 
 def feedback_csv(event_id: int) -> Response:
-    event = operations.get_event(db.session(), event_id)
-    return Response(operations.feedback_csv(db.session(), event_id), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{event.slug}-feedback.csv"'})
+    event = events.get_event(db.session(), event_id)
+    return csv_response(f"{event.slug}-feedback.csv", *feedback.feedback_table(db.session(), event_id))
 
 
 def feedback_page(event_id: int) -> str:
     session = db.session()
-    event = operations.get_event(session, event_id)
-    summary = operations.feedback_summary(session, event_id)
+    event = events.get_event(session, event_id)
+    summary = feedback.feedback_summary(session, event_id)
     language = current_language()
     for question in summary["questions"]:
         question["text"] = question["label"].get(language) or question["label"].get("fi", question["key"])
         if question["type"] == "rating":
             question["bars"] = bars((str(n), question["distribution"][str(n)]) for n in range(1, 6))
-    return render_template("admin/events/feedback.html", event=event, summary=summary, language=language)
+    return render_template("events/workspace/feedback.html", event=event, summary=summary, language=language)
 
 
 def _registration_action(registration_id: int, action: str) -> BaseResponse:
@@ -198,11 +191,11 @@ def _registration_action(registration_id: int, action: str) -> BaseResponse:
     event_id = registration.event_id
     try:
         if action == "check-in":
-            operations.set_checked_in(session, registration_id, request.form.get("checked_in") == "1")
+            registrations.set_checked_in(session, registration_id, request.form.get("checked_in") == "1")
         elif action == "promote":
-            operations.promote(session, registration_id)
+            registrations.promote(session, registration_id)
         else:
-            operations.cancel_registration(session, registration_id)
+            registrations.cancel_registration(session, registration_id)
     except DomainError as error:
         session.rollback()
         flash(error.detail, "error")

@@ -1,0 +1,148 @@
+"""Registrations: register for an event (a seat or the waiting list), cancel, promote by hand,
+check in, and the registration behind a personal link."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from marshmallow import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.events import emails, links
+from services.events.models import Event, Registration, RegistrationStatus
+from services.events.operations.events import lock_event
+from services.events.operations.seats import fill_free_seats, give_seat, has_free_seat, seats, someone_waits_for
+from services.events.schemas import RegistrationInput
+from shared.db import utcnow
+from shared.errors import Conflict, Gone, InvalidInput, NotFound
+from shared.privacy import email_hash
+
+
+@dataclass(frozen=True)
+class RegistrationOutcome:
+    registration: Registration
+    created: bool
+
+
+def registration_is_open(event: Event, now: dt.datetime | None = None) -> bool:
+    now = now or utcnow()
+    if event.is_cancelled or (event.ends_at < now and not event.rrule):
+        return False
+    if event.registration_opens_at and now < event.registration_opens_at:
+        return False
+    closes = event.registration_closes_at or (event.starts_at if not event.rrule else None)
+    return not (closes and now > closes)
+
+
+def read_registration(event: Event, raw: Mapping[str, Any], *, default_language: str = "fi") -> dict[str, Any]:
+    """The registration body (API or page form) checked by `RegistrationInput` for this event;
+    InvalidInput names each wrong field (an answer as `answers.<key>`)."""
+    try:
+        clean: dict[str, Any] = RegistrationInput(event=event, default_language=default_language).load(raw)
+    except ValidationError as error:
+        errors = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
+        raise InvalidInput("Check these fields: " + ", ".join(sorted(errors)) + ".", errors=errors) from error
+    return clean
+
+
+def register(session: Session, event_id: int, raw: Mapping[str, Any], *, secret_key: str,
+             default_language: str = "fi", now: dt.datetime | None = None) -> RegistrationOutcome:
+    """Register an address for an event: a seat if one is free, else the end of the waiting list.
+
+    The same address again gets its existing seat or place (nothing changes) and a fresh
+    confirmation by email (not when one went out moments ago: a retry or a double click);
+    the answer never says more than a first registration would. `now` is the clock (default: now).
+    """
+    now = now or utcnow()
+    event = lock_event(session, event_id)
+    if event.is_cancelled:
+        raise Gone("This event has been cancelled.")
+    if not registration_is_open(event, now):
+        raise Conflict("Registration for this event is not open.")
+    clean = read_registration(event, raw, default_language=default_language)
+    address_hash = email_hash(secret_key, clean["email"])
+    existing = session.scalar(select(Registration).where(Registration.event_id == event.id,
+                                                         Registration.email_hash == address_hash))
+    if existing is not None and existing.status is not RegistrationStatus.CANCELLED:
+        emails.confirmation(session, event, existing, repeat=True, now=now)
+        session.flush()
+        return RegistrationOutcome(existing, created=False)
+    taken = seats(session, event.id)
+    status = (RegistrationStatus.CONFIRMED if has_free_seat(event, taken, clean["participation"])
+              and not someone_waits_for(session, event, clean["participation"]) else RegistrationStatus.WAITLISTED)
+    registration = existing or Registration(event_id=event.id, email_hash=address_hash, created_at=now)
+    for name, value in clean.items():
+        setattr(registration, name, value)
+    registration.status, registration.queued_at, registration.updated_at = status, now, now
+    registration.cancelled_at = registration.promoted_at = None
+    registration.checked_in = False
+    if existing is None:
+        session.add(registration)
+    session.flush()
+    emails.confirmation(session, event, registration, now=now)
+    return RegistrationOutcome(registration, created=existing is None)
+
+
+def get_registration(session: Session, registration_id: int) -> Registration:
+    registration = session.get(Registration, registration_id)
+    if registration is None:
+        raise NotFound("There is no such registration.")
+    return registration
+
+
+def cancel_registration(session: Session, registration_id: int) -> Registration:
+    """Cancel a seat or leave the waiting list; a freed seat goes to the first waiting person."""
+    registration = get_registration(session, registration_id)
+    event = lock_event(session, registration.event_id)
+    session.refresh(registration)
+    if registration.status is RegistrationStatus.CANCELLED:
+        return registration
+    had_seat = registration.holds_seat
+    registration.status = RegistrationStatus.CANCELLED
+    registration.cancelled_at = registration.updated_at = utcnow()
+    session.flush()
+    emails.cancellation(session, event, registration)
+    if had_seat:
+        fill_free_seats(session, event)
+    return registration
+
+
+def promote(session: Session, registration_id: int) -> Registration:
+    """The organiser gives a waiting person a seat by hand (even beyond the capacity)."""
+    registration = get_registration(session, registration_id)
+    event = lock_event(session, registration.event_id)
+    session.refresh(registration)
+    if registration.status is not RegistrationStatus.WAITLISTED:
+        raise Conflict("Only a person on the waiting list can be promoted.")
+    give_seat(session, event, registration)
+    return registration
+
+
+def set_checked_in(session: Session, registration_id: int, checked_in: bool) -> Registration:
+    registration = get_registration(session, registration_id)
+    if checked_in and registration.status is not RegistrationStatus.CONFIRMED:
+        raise Conflict("Only a confirmed participant can be checked in.")
+    registration.checked_in = checked_in
+    registration.updated_at = utcnow()
+    session.flush()
+    return registration
+
+
+def registration_from_token(session: Session, purpose: str, token: str, max_age: int) -> Registration:
+    """The registration a link is for; TokenExpired / TokenInvalid / NotFound otherwise."""
+    registration = session.get(Registration, links.registration_id_from(purpose, token, max_age))
+    if registration is None or registration.erased_at is not None:
+        raise NotFound("There is no such registration.")
+    return registration
+
+
+def registrations_of_person(session: Session, registration: Registration) -> list[Registration]:
+    """Every active registration of the same address (for the personal calendar feed)."""
+    return list(session.scalars(select(Registration).where(
+        Registration.email_hash == registration.email_hash,
+        Registration.status.in_((RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)))
+        .order_by(Registration.id)))

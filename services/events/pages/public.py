@@ -1,0 +1,228 @@
+"""Public pages: the events list, the year calendar, an event with its registration form, the
+person's own registration (cancel) and the feedback form. Thin: read the form, one use-case, commit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
+
+from services.events import links
+from services.events.emails import sees_online_link
+from services.events.limits import limit_registrations
+from services.events.models import Event, EventKind, Registration, db
+from services.events.operations import events, feedback, listing, registrations, seats
+from shared.db import utcnow
+from shared.errors import DomainError, Gone, InvalidInput, NotFound
+from shared.formatting import local
+from shared.labels import THEMES, kind_label, mode_label, theme_label
+from shared.settings import LANGUAGES
+from shared.tokens import TokenExpired, TokenInvalid
+from shared.web import current_language
+
+PAGE_SIZE = 30
+MONTHS = {"fi": ["tammikuu", "helmikuu", "maaliskuu", "huhtikuu", "toukokuu", "kesäkuu", "heinäkuu", "elokuu",
+                 "syyskuu", "lokakuu", "marraskuu", "joulukuu"],
+          "sv": ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
+                 "november", "december"],
+          "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                 "November", "December"]}
+FORM_FIELDS = ("name", "email", "organisation", "participation", "language", "dietary_needs", "accessibility_needs")
+
+
+def add_routes(app: Flask) -> None:
+    app.add_template_filter(theme_names)
+    app.context_processor(page_helpers)
+    app.add_url_rule("/", "index", index)
+    app.add_url_rule("/year/<int:year>", "year", year_view)
+    app.add_url_rule("/registrations/<token>", "registration", registration_page, methods=["GET", "POST"])
+    app.add_url_rule("/feedback/<token>", "feedback", feedback_page, methods=["GET", "POST"])
+    app.add_url_rule("/<slug>", "event", event_page, methods=["GET", "POST"])
+
+
+# --- helpers for templates -------------------------------------------------------------------------
+
+def theme_names(keys: list[str]) -> str:
+    language = current_language()
+    return ", ".join(theme_label(key, language) for key in keys)
+
+
+def page_helpers() -> dict[str, Any]:
+    language = current_language()
+    return {
+        "text_of": lambda event, field: event.text(field, language),
+        "label_of": lambda labels: (labels or {}).get(language) or (labels or {}).get("fi", ""),
+        "theme_label": lambda key: theme_label(key, language),
+        "kind_label": lambda key: kind_label(key, language),
+        "mode_label": lambda key: mode_label(key, language),
+        "status_label": status_label,
+        "theme_keys": THEMES,
+    }
+
+
+def status_label(status: str) -> str:
+    labels = {"confirmed": _("You have a seat."), "waitlisted": _("You are on the waiting list."),
+              "cancelled": _("Your registration is cancelled.")}
+    return str(labels.get(status, status))
+
+
+# --- listing -------------------------------------------------------------------------------------
+
+def _page_number(raw: str | None) -> int:
+    """A page number from the address; anything odd is the first page, too large the last."""
+    return int(raw) if raw and raw.isdigit() and 0 < int(raw) < 10_000 else 1
+
+
+def index() -> str:
+    kind = request.args.get("kind") or None
+    theme = request.args.get("theme") or None
+    language = request.args.get("in") or None
+    kind = kind if kind in [k.value for k in EventKind] else None
+    theme = theme if theme in THEMES else None
+    language = language if language in LANGUAGES else None
+    session = db.session()
+    matching = listing.upcoming_stamps(session, kind=kind, theme=theme, language=language)
+    pages = max(1, -(-len(matching) // PAGE_SIZE))
+    page = min(_page_number(request.args.get("page")), pages)
+    shown = listing.events_by_ids(session, [row.id for row in matching[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]])
+    year = utcnow().year
+    filters: dict[str, Any] = {"kind": kind, "theme": theme, "in": language}
+    page_language = current_language()
+    return render_template("events/index.html", events=shown, kind=kind, theme=theme, event_language=language,
+                           page=page, pages=pages, page_url=lambda number: url_for("index", page=number, **filters),
+                           kind_options=[(k.value, kind_label(k.value, page_language)) for k in EventKind],
+                           theme_options=[(t, theme_label(t, page_language)) for t in THEMES],
+                           year_url=url_for("year", year=year), year=year,
+                           feed_url=f"{links.base_url()}/events/calendar.ics")
+
+
+def year_view(year: int) -> str:
+    if not 2000 <= year <= 2100:
+        raise NotFound("There is no such year in the calendar.")
+    found = listing.events_in_year(db.session(), year)
+    language = current_language()
+    months: list[tuple[str, list[Event]]] = [(MONTHS[language][m], []) for m in range(12)]
+    for event in found:
+        months[local(event.starts_at).month - 1][1].append(event)
+    return render_template("events/year.html", year=year, months=months)
+
+
+# --- event page and registration -----------------------------------------------------------------
+
+def event_page(slug: str) -> tuple[str, int]:
+    event = events.event_by_slug(db.session(), slug)
+    if request.method == "POST":
+        return _register_from_form(event)
+    return _render_event(event, form={}, errors={}), 200
+
+
+def _render_event(event: Event, *, form: dict[str, Any], errors: dict[str, list[str]]) -> str:
+    language = current_language()
+    taken = seats.seats(db.session(), event.id)
+    seats_left = None if event.capacity is None else max(0, event.capacity - taken.confirmed)
+    ics_url = links.event_ics_url(event.slug)
+    return render_template(
+        "events/event.html", event=event, form=form, errors=errors, seats_left=seats_left,
+        is_open=registrations.registration_is_open(event),
+        participation_options=[(p.value, mode_label(p.value, language)) for p in event.ways_to_take_part()],
+        ics_url=ics_url, webcal_url=links.webcal_url(ics_url), google_url=links.google_calendar_url(event, language),
+        labels=_form_labels(event),
+    )
+
+
+def _form_labels(event: Event) -> dict[str, str]:
+    language = current_language()
+    labels = {"name": _("Name"), "email": _("Email address"), "organisation": _("Organisation"),
+              "participation": _("How will you take part?"), "language": _("Language for emails"),
+              "dietary_needs": _("Dietary needs"), "accessibility_needs": _("Accessibility needs")}
+    for question in event.questions:
+        label = question["label"].get(language) or question["label"]["fi"]
+        labels[f"answers.{question['key']}"] = label
+    return labels
+
+
+def _form_data(event: Event, form: MultiDict[str, str]) -> dict[str, Any]:
+    """The form as a registration body (RegistrationInput): answers by question, a list for a multiple choice."""
+    answers: dict[str, Any] = {}
+    for question in event.questions:
+        name = f"answers.{question['key']}"
+        if question["type"] == "multiple":
+            answers[question["key"]] = form.getlist(name)
+        elif form.get(name):
+            answers[question["key"]] = form.get(name)
+    data: dict[str, Any] = {name: form.get(name, "") for name in FORM_FIELDS}
+    data["answers"] = answers
+    return data
+
+
+def _translated(errors: dict[str, Any]) -> dict[str, list[str]]:
+    return {name: [_(message) for message in messages] for name, messages in errors.items()}
+
+
+def _register_from_form(event: Event) -> tuple[str, int]:
+    if request.form.get("website"):  # the honeypot: people leave it empty
+        return render_template("events/registered.html", event=event, status="received"), 200
+    data = _form_data(event, request.form)
+    limit_registrations(data.get("email"))
+    try:
+        outcome = registrations.register(db.session(), event.id, data, secret_key=current_app.config["SECRET_KEY"],
+                                         default_language=current_language())
+    except InvalidInput as error:
+        db.session.rollback()
+        return _render_event(event, form=data, errors=_translated(error.errors or {})), 422
+    except DomainError as error:
+        db.session.rollback()
+        return _render_event(event, form=data, errors={"_form": [_(error.detail)]}), error.status
+    status = outcome.registration.status.value
+    db.session.commit()
+    return render_template("events/registered.html", event=event, status=status), 201
+
+
+def _registration_or_gone(token: str, purpose: str, max_age: int) -> Registration:
+    try:
+        return registrations.registration_from_token(db.session(), purpose, token, max_age)
+    except TokenExpired as error:
+        raise Gone(_("This link has expired.")) from error
+    except TokenInvalid as error:
+        raise NotFound(_("This link is not valid.")) from error
+
+
+def registration_page(token: str) -> str:
+    """The person's own registration: details, online link, cancel (POST)."""
+    registration = _registration_or_gone(token, links.REGISTRATION_PURPOSE, links.REGISTRATION_MAX_AGE)
+    cancelled_now = False
+    if request.method == "POST":
+        registration = registrations.cancel_registration(db.session(), registration.id)
+        db.session.commit()
+        cancelled_now = True
+    event = registration.event
+    calendar_url = links.personal_calendar_url(registration.id)
+    return render_template("events/registration.html", registration=registration, event=event,
+                           cancelled_now=cancelled_now, online_url=event.online_url
+                           if registration.holds_seat and sees_online_link(event, registration) else "",
+                           calendar_url=calendar_url, webcal_url=links.webcal_url(calendar_url),
+                           ics_url=links.event_ics_url(event.slug))
+
+
+def feedback_page(token: str) -> tuple[str, int]:
+    registration = _registration_or_gone(token, links.FEEDBACK_PURPOSE, links.FEEDBACK_MAX_AGE)
+    event = registration.event
+    errors: dict[str, list[str]] = {}
+    done = False
+    status = 200
+    if request.method == "POST":
+        try:
+            feedback.submit_feedback(db.session(), registration, request.form)
+            db.session.commit()
+            done, status = True, 201
+        except InvalidInput as error:
+            db.session.rollback()
+            errors, status = _translated(error.errors or {}), 422
+        except DomainError as error:
+            db.session.rollback()
+            errors, status = {"_form": [_(error.detail)]}, error.status
+    labels = {q["key"]: (q["label"].get(current_language()) or q["label"]["fi"]) for q in event.feedback_questions}
+    return render_template("events/feedback.html", event=event, errors=errors, done=done, form=request.form,
+                           labels=labels), status
