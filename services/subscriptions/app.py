@@ -1,4 +1,5 @@
-"""App factory of the subscriptions service (mounted at /newsletter)."""
+"""App factory of the subscriptions service (mounted at /newsletter): its two parts, subscribers and newsletter,
+each add their JSON API, their public pages and their pages in the one coordinator workspace."""
 
 from __future__ import annotations
 
@@ -9,11 +10,17 @@ from typing import Any
 from flask import Flask
 
 from services.subscriptions.models import db
+from services.subscriptions.newsletter import api as newsletter_api
+from services.subscriptions.newsletter import pages as newsletter_pages
+from services.subscriptions.subscribers import api as subscriber_api
+from services.subscriptions.subscribers import pages as subscriber_pages
 from shared import apps
 from shared.web import create_service_app
+from shared.web_auth import admin_blueprint, init_admin
 
 SERVICE = "subscriptions"
 PREFIX = "/newsletter"
+WORKSPACE = "newsletter_admin"  # the workspace blueprint (endpoints `newsletter_admin.…`, at /newsletter/admin/)
 HERE = Path(__file__).parent
 
 
@@ -21,10 +28,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app, api = create_service_app(service=SERVICE, import_name=__name__, prefix=PREFIX, db=db,
                                   title="Newsletter", service_dir=HERE, config=config,
                                   translation_dirs=[HERE / "translations", HERE / "newsletter" / "translations"])
-    from services.subscriptions import admin, views
-
-    views.register(app, api)
-    admin.register(app)
+    workspace = admin_blueprint(WORKSPACE, __name__, roles=("editor",), home_endpoint="dashboard")
+    for pages in (subscriber_pages, newsletter_pages):
+        pages.register(app)
+        pages.add_workspace_routes(workspace)
+    for part_api in (subscriber_api, newsletter_api):
+        part_api.register(api)
+    init_admin(app, workspace)
     return app
 
 

@@ -13,14 +13,15 @@ from shared.errors import InvalidInput
 @click.command("import-subscribers")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_subscribers(file: Path) -> None:
-    """Import subscribers from a CSV FILE (columns: email, name, organisation, language, topics, consent_at).
+    """Import subscribers from a CSV FILE (columns: email, name, organisation, language, topics, consent_at; an
+    export of the subscribers reads back unchanged).
 
     Rows with consent_at are confirmed at once; the others get a confirmation email. Importing the same
     file again changes nothing. Bad rows are listed by their row number (the header is row 1).
     """
     from services.subscriptions import create_app
     from services.subscriptions.models import db
-    from services.subscriptions.subscribers.importing import import_csv
+    from services.subscriptions.subscribers.operations.importing import import_csv
     from shared.broker import get_broker
     from shared.migrations import upgrade
     from shared.settings import SettingsError, load_settings

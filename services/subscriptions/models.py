@@ -1,16 +1,15 @@
-"""The subscriptions service's tables."""
+"""The subscriptions service's database: one model base for both parts, and the `db` extension."""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import DeclarativeBase
 
-from shared.db import TYPE_ANNOTATION_MAP, Database, make_metadata
+from shared.db import Database, make_registry
 from shared.models import PlatformBase
 
 
 class Base(DeclarativeBase):
-    metadata = make_metadata()
-    type_annotation_map = TYPE_ANNOTATION_MAP
+    registry = make_registry()
 
 
 db = Database("subscriptions", [Base.metadata, PlatformBase.metadata])

@@ -8,8 +8,8 @@ from typing import Any
 from werkzeug.test import Client
 
 from services.subscriptions.models import db
-from services.subscriptions.newsletter.content import render_markdown
 from services.subscriptions.newsletter.models import Article, ArticleStatus
+from services.subscriptions.newsletter.operations.content import render_markdown
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>"><svg onload=alert(2)>'
 

@@ -11,9 +11,10 @@ from flask import Flask
 from werkzeug.test import Client
 
 from services.subscriptions.models import db
-from services.subscriptions.newsletter import sending
-from services.subscriptions.subscribers.links import make_subscriber_token
+from services.subscriptions.newsletter.models import Issue
+from services.subscriptions.newsletter.operations import sending
 from services.subscriptions.subscribers.models import Subscriber
+from services.subscriptions.subscribers.operations.links import make_subscriber_token
 from tests.subscriptions.newsletter_factories import XSS, active_content, make_article, make_issue, make_subscribers
 
 API = "/newsletter/api/v1/issues"
@@ -32,7 +33,7 @@ def _send(apps: dict[str, Flask], issue_id: int) -> None:
         done = False
         while not done:
             with db.transaction() as session:
-                issue = session.get(sending.Issue, issue_id)
+                issue = session.get(Issue, issue_id)
                 assert issue is not None
                 sending.expand_step(session, issue_id, issue.last_subscriber_id)
                 done = issue.status.value == "sent"

@@ -8,8 +8,8 @@ import pytest
 from werkzeug.test import Client
 
 from services.subscriptions.models import db
-from services.subscriptions.newsletter.articles import TRANSITIONS
 from services.subscriptions.newsletter.models import Article, ArticleStatus
+from services.subscriptions.newsletter.operations.articles import TRANSITIONS
 from tests.subscriptions.conftest import emails_to
 from tests.subscriptions.newsletter_factories import XSS, active_content, article_body, make_article, make_issue
 

@@ -160,3 +160,73 @@ def test_the_elo_command_imports_with_a_progress_bar_and_lists_bad_rows(apps, ba
                         "elsa.lindqvist@example.fi": SubscriberStatus.PENDING}
     second = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=120, env=env, check=False)
     assert "0 new, 0 confirmed, 0 updated, 2 unchanged" in second.stdout
+
+
+# --- the export reads back -------------------------------------------------------------------------
+
+EXPORT = "/newsletter/api/v1/subscribers/export.csv"
+PEOPLE = [  # (email, name, organisation, language, status, topics)
+    ("=cmd@example.fi", "=cmd", "Åbo Akademi", "sv", "confirmed", ("newsletter", "events")),
+    ("matti.jarvinen@example.fi", "-Matti", "Oulun yliopisto; ohjaus \"ELO\"", "fi", "confirmed", ("trainings",)),
+    ("vaino.makinen@example.fi", "Väinö Mäkinen", "", "fi", "pending", ("newsletter",)),
+    ("linnea@example.fi", "+Linnea Nieminen", "Jokilaaksojen koulutuskuntayhtymä", "en", "unsubscribed",
+     ("newsletter",)),
+    ("elsa@example.fi", "@Elsa", "", "sv", "bounced", ("events",)),
+]
+
+
+def seed_people() -> None:
+    import datetime as dt
+
+    from shared.privacy import email_hash
+    from tests.conftest import TEST_SECRET_KEY
+
+    joined = dt.datetime(2025, 3, 31, 9, 15, 30, 123456, tzinfo=dt.UTC)
+    with db.transaction() as session:
+        for email, name, organisation, language, status, topics in PEOPLE:
+            person = Subscriber(email=email, email_hash=email_hash(TEST_SECRET_KEY, email), name=name,
+                                organisation=organisation or None, language=language, status=SubscriberStatus(status),
+                                source="form", confirmed_at=None if status == "pending" else joined,
+                                unsubscribed_at=joined + dt.timedelta(days=40) if status == "unsubscribed" else None)
+            person.set_topics(topics)
+            session.add(person)
+
+
+def exported_rows(client, headers) -> list[list[str]]:
+    import csv
+    import io
+
+    response = client.get(EXPORT, headers=headers)
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeffemail;name;organisation;language;topics;consent_at;status;created_at;")
+    return list(csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""), delimiter=";"))
+
+
+def test_the_export_imports_back_unchanged_into_an_empty_database(client, admin_headers):
+    headers = admin_headers("coordinator")
+    seed_people()
+    first = client.get(EXPORT, headers=headers).get_data()
+    for protected in (b"'=cmd", b"'-Matti", b"'+Linnea", b"'@Elsa"):  # no formulas in a spreadsheet
+        assert protected in first
+    before = exported_rows(client, headers)
+    with db.transaction() as session:
+        for person in session.scalars(select(Subscriber)):
+            session.delete(person)
+    assert table_counts()[0] == 0
+
+    report = client.post(IMPORT, data=first, headers={**headers, "Content-Type": "text/csv"}).get_json()
+    assert report["errors"] == []
+    assert (report["rows"], report["created"], report["confirmation_emails"]) == (5, 5, 1)
+    assert [mail["template"] for mail in emails_to("vaino.makinen@example.fi")] == ["confirm-subscription"]
+    assert emails_to("linnea@example.fi") == emails_to("elsa@example.fi") == []
+    created_at = before[0].index("created_at")
+    after = exported_rows(client, headers)
+    assert [row[:created_at] + row[created_at + 1:] for row in after] == \
+        [row[:created_at] + row[created_at + 1:] for row in before]
+    with db.transaction() as session:
+        names = set(session.scalars(select(Subscriber.name)))
+    assert {"=cmd", "-Matti", "Väinö Mäkinen", "+Linnea Nieminen", "@Elsa"} == names
+
+    again = client.post(IMPORT, data=first, headers={**headers, "Content-Type": "text/csv"}).get_json()
+    assert (again["created"], again["unchanged"], again["errors"]) == (0, 5, [])

@@ -17,9 +17,9 @@ from werkzeug.test import Client
 
 import services.subscriptions.jobs  # noqa: F401 - registers the scheduler's newsletter handlers
 from services.subscriptions.models import db
-from services.subscriptions.newsletter import sending
 from services.subscriptions.newsletter.actors import WindowFull, newsletter_expand
-from services.subscriptions.newsletter.models import Article, ArticleStatus, IssueDelivery
+from services.subscriptions.newsletter.models import Article, ArticleStatus, Issue, IssueDelivery
+from services.subscriptions.newsletter.operations import sending
 from shared.scheduler import tick
 from shared.settings import Settings, load_settings
 from tests.conftest import Backend, SmtpSink
@@ -156,6 +156,20 @@ def test_xss_in_every_article_field_is_neutralised_in_preview_and_email(
     assert "alert" in html_part(message)  # the payload is shown as text
 
 
+def test_without_the_mailer_progress_is_unknown_and_the_preview_unavailable(
+        client: Client, editor: dict[str, str], backend: Backend, smtp_sink: SmtpSink, apps: dict[str, Flask]) -> None:
+    make_subscribers(2)
+    issue = make_issue(client, editor)
+    assert client.post(f"{API}/{issue['id']}/send", json={}, headers=editor).status_code == 202
+    apps["subscriptions"].config["ELO_SETTINGS"] = load_settings(
+        backend.env(ELO_SMTP_URL=smtp_sink.url, ELO_MAILER_URL="http://127.0.0.1:9"))
+    state = client.get(f"{API}/{issue['id']}", headers=editor).get_json()
+    assert state["progress"] == {"total": 2, "sent": None, "failed": None}
+    preview = client.get(f"{API}/{issue['id']}/preview", headers=editor)
+    assert preview.status_code == 503
+    assert preview.mimetype == "application/problem+json"
+
+
 def _eligible_world() -> dict[str, list[str]]:
     return {
         "fi": make_subscribers(12, language="fi"),
@@ -241,7 +255,7 @@ def test_the_mailer_window_holds_back_the_next_step(client: Client, editor: dict
         sending.send(session, issue["id"], None)
     newsletter_expand.fn({"issue_id": issue["id"], "after_id": 0, "step": "first"})
     with db.transaction() as session:
-        cursor = session.get(sending.Issue, issue["id"]).last_subscriber_id  # type: ignore[union-attr]
+        cursor = session.get(Issue, issue["id"]).last_subscriber_id  # type: ignore[union-attr]
         assert session.query(IssueDelivery).count() == 2
     with pytest.raises(WindowFull):
         newsletter_expand.fn({"issue_id": issue["id"], "after_id": cursor, "step": "second"})

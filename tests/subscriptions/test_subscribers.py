@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import func, select
 
 from services.subscriptions.models import db
-from services.subscriptions.subscribers import links
 from services.subscriptions.subscribers.models import (
     ConsentAction,
     ConsentEvent,
@@ -18,6 +17,7 @@ from services.subscriptions.subscribers.models import (
     SubscriberStatus,
     Suppression,
 )
+from services.subscriptions.subscribers.operations import links
 from shared.broker import send
 from shared.contract import SUPPRESSION_NOTICE, InvalidPayload
 from tests.subscriptions.conftest import emails_to, make_subscriber
@@ -424,9 +424,8 @@ def test_preferences_unsubscribe_and_subscribe_again(client):
 def test_a_suppression_notice_marks_the_subscriber(apps, broker, drain, reason, status):
     make_subscriber()
     payload = {"email": "aino.virtanen@example.fi", "reason": reason, "occurred_at": "2026-11-22T10:00:00+00:00"}
-    actor_name, queue_name = SUPPRESSION_NOTICE
     for _ in range(2):  # delivered twice: one effect
-        send(broker, actor_name=actor_name, queue_name=queue_name, args=(payload,))
+        send(broker, actor_name=SUPPRESSION_NOTICE.actor, queue_name=SUPPRESSION_NOTICE.queue, args=(payload,))
     drain()
     found = subscriber()
     assert found.status == status
@@ -494,10 +493,10 @@ def test_the_csv_export_lists_the_filtered_subscribers(client, admin_headers):
                           headers=admin_headers("coordinator"))
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/csv")
-    lines = response.get_data(as_text=True).strip().splitlines()
-    assert lines[0].startswith("email,name,organisation,language,topics,consent_at,status")
+    lines = response.get_data(as_text=True).strip().split("\r\n")
+    assert lines[0] == "\ufeffemail;name;organisation;language;topics;consent_at;status;created_at;unsubscribed_at"
     assert len(lines) == 2
-    assert lines[1].startswith("aino.virtanen@example.fi,Aino Virtanen,,fi,events newsletter,")
+    assert lines[1].startswith("aino.virtanen@example.fi;Aino Virtanen;;fi;events newsletter;")
     everything = client.get("/newsletter/api/v1/subscribers/export.csv", headers=admin_headers("coordinator"))
     assert "'=cmd@example.fi" in everything.get_data(as_text=True)
 

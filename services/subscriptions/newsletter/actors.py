@@ -8,7 +8,7 @@ from dramatiq.errors import Retry
 from marshmallow import fields
 
 from services.subscriptions.models import db
-from services.subscriptions.newsletter import sending
+from services.subscriptions.newsletter.operations import progress, sending
 from shared.broker import actor
 from shared.contract import ContractSchema, InvalidPayload, load_payload
 
@@ -31,12 +31,19 @@ def _retry_when(retries: int, error: BaseException) -> bool:
     return isinstance(error, WindowFull) or retries < MAX_RETRIES
 
 
-@actor(sending.EXPAND_STEP[0], queue_name=sending.EXPAND_STEP[1], service="subscriptions",
+@actor(sending.EXPAND_STEP.actor, queue_name=sending.EXPAND_STEP.queue, service="subscriptions",
        throws=(InvalidPayload,), retry_when=_retry_when, min_backoff=1000, max_backoff=60_000)
 def newsletter_expand(payload: dict[str, Any]) -> None:
     """One expansion step; a repeated or stale step changes nothing (the cursor decides)."""
     step = load_payload(ExpandStep, payload)
-    if sending.in_flight(step["issue_id"]) >= sending.IN_FLIGHT_WINDOW:
+    if _in_flight(step["issue_id"]) >= sending.IN_FLIGHT_WINDOW:
         raise WindowFull(delay=WINDOW_WAIT_MS)
     with db.transaction() as session:
         sending.expand_step(session, step["issue_id"], step["after_id"])
+
+
+def _in_flight(issue_id: int) -> int:
+    """Recipients of the issue the mailer has not finished; asked with no transaction open here."""
+    with db.transaction() as session:
+        handed = sending.handed_over(session, issue_id)
+    return progress.unfinished(*handed) if handed else 0

@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.subscriptions.newsletter.content import render_markdown
 from services.subscriptions.newsletter.models import (
     Article,
     ArticleDecision,
@@ -21,6 +20,7 @@ from services.subscriptions.newsletter.models import (
     IssueStatus,
     IssueVersion,
 )
+from services.subscriptions.newsletter.operations.content import render_markdown
 from services.subscriptions.subscribers.models import Subscriber, SubscriberStatus
 from shared.db import utcnow
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from services.subscriptions.newsletter import sending
+from services.subscriptions.newsletter.operations import sending
 from shared.models import Job
 from shared.scheduler import job_handler
 

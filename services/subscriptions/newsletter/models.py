@@ -7,17 +7,11 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.subscriptions.models import Base
-from shared.db import utcnow
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    """Enums are stored by their value, checked by a constraint."""
-    return Enum(cls, name=name, values_callable=lambda members: [m.value for m in members], native_enum=False,
-                create_constraint=True, length=20)
+from shared.db import stored_enum, utcnow
 
 
 class ArticleStatus(enum.Enum):
@@ -46,7 +40,7 @@ class Article(Base):
     __table_args__ = (Index("ix_articles_status", "status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    status: Mapped[ArticleStatus] = mapped_column(_enum(ArticleStatus, "article_status"),
+    status: Mapped[ArticleStatus] = mapped_column(stored_enum(ArticleStatus, "article_status"),
                                                   default=ArticleStatus.SUBMITTED)
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(String(600))
@@ -75,8 +69,8 @@ class ArticleDecision(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
-    from_status: Mapped[ArticleStatus] = mapped_column(_enum(ArticleStatus, "article_decision_from"))
-    to_status: Mapped[ArticleStatus] = mapped_column(_enum(ArticleStatus, "article_decision_to"))
+    from_status: Mapped[ArticleStatus] = mapped_column(stored_enum(ArticleStatus, "article_decision_from"))
+    to_status: Mapped[ArticleStatus] = mapped_column(stored_enum(ArticleStatus, "article_decision_to"))
     by_role: Mapped[str] = mapped_column(String(20))
     comment: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -92,7 +86,7 @@ class Issue(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     language: Mapped[str] = mapped_column(String(2))
-    status: Mapped[IssueStatus] = mapped_column(_enum(IssueStatus, "issue_status"), default=IssueStatus.DRAFT)
+    status: Mapped[IssueStatus] = mapped_column(stored_enum(IssueStatus, "issue_status"), default=IssueStatus.DRAFT)
     include_events: Mapped[bool] = mapped_column(default=False)
     # Snapshot of upcoming events taken when the issue was composed; None = section unavailable.
     events: Mapped[list[Any] | None] = mapped_column(JSON)
@@ -106,6 +100,11 @@ class Issue(Base):
 
     versions: Mapped[list[IssueVersion]] = relationship(back_populates="issue", order_by="IssueVersion.id",
                                                         cascade="all, delete-orphan")
+
+    @property
+    def events_available(self) -> bool | None:
+        """Whether the events section could be filled; None when the issue has no events section."""
+        return self.events is not None if self.include_events else None
 
     def version(self, language: str) -> IssueVersion | None:
         return next((version for version in self.versions if version.language == language), None)

@@ -109,7 +109,7 @@ class IssueSummarySchema(Schema):
     language = fields.String()
     title = fields.Function(lambda i: i.primary.title)
     include_events = fields.Boolean()
-    events_available = fields.Function(lambda i: i.events is not None if i.include_events else None)
+    events_available = fields.Boolean(allow_none=True)
     events = fields.Raw(allow_none=True)
     versions = fields.List(fields.Nested(VersionOutSchema))
     scheduled_at = fields.AwareDateTime(allow_none=True)
@@ -118,13 +118,16 @@ class IssueSummarySchema(Schema):
     created_at = fields.AwareDateTime()
 
 
+class ProgressSchema(Schema):
+    total = fields.Integer()
+    sent = fields.Integer(allow_none=True, metadata={"description": "None while the mailer cannot tell."})
+    failed = fields.Integer(allow_none=True, metadata={"description": "Failed or suppressed by the mailer."})
+
+
 class IssueOutSchema(IssueSummarySchema):
-    progress = fields.Method("_progress", metadata={"description": "{total, sent, failed}"})
+    """Dumps an `operations.progress.IssueReport`: the issue with its sending progress."""
 
-    def _progress(self, issue: Any) -> dict[str, int | None]:
-        from services.subscriptions.newsletter.sending import progress
-
-        return progress(issue)
+    progress = fields.Nested(ProgressSchema, metadata={"description": "{total, sent, failed}"})
 
 
 class IssueQuerySchema(QuerySchema):

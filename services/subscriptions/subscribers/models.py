@@ -10,13 +10,13 @@ import datetime as dt
 import enum
 import secrets
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, Integer, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.elements import ColumnElement
 
 from services.subscriptions.models import Base
-from shared.db import utcnow
+from shared.db import stored_enum, utcnow
 
 TOPICS = ("newsletter", "events", "trainings")
 SUBSCRIBER_LANGUAGES = ("fi", "sv", "en")
@@ -59,11 +59,6 @@ class SuppressionReason(enum.StrEnum):
     COMPLAINED = "complained"
 
 
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, values_callable=lambda members: [m.value for m in members], native_enum=False,
-                create_constraint=True, length=20)
-
-
 def _new_token_key() -> str:
     return secrets.token_hex(8)
 
@@ -81,8 +76,8 @@ class Subscriber(Base):
     name: Mapped[str | None] = mapped_column(String(200))
     organisation: Mapped[str | None] = mapped_column(String(200))
     language: Mapped[str] = mapped_column(String(2))
-    status: Mapped[SubscriberStatus] = mapped_column(_enum(SubscriberStatus, "subscriber_status"))
-    source: Mapped[ConsentSource] = mapped_column(_enum(ConsentSource, "subscriber_source"))
+    status: Mapped[SubscriberStatus] = mapped_column(stored_enum(SubscriberStatus, "subscriber_status"))
+    source: Mapped[ConsentSource] = mapped_column(stored_enum(ConsentSource, "subscriber_source"))
     consent_wording_version: Mapped[str] = mapped_column(String(20), default=CONSENT_WORDING_VERSION)
     # Bound into every link token: a token made for an erased subscriber never fits a later row with its id.
     token_key: Mapped[str] = mapped_column(String(16), default=_new_token_key)
@@ -148,8 +143,8 @@ class ConsentEvent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     subscriber_id: Mapped[int | None] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"), index=True)
     email_hash: Mapped[str] = mapped_column(String(64))
-    action: Mapped[ConsentAction] = mapped_column(_enum(ConsentAction, "consent_action"))
-    source: Mapped[ConsentSource] = mapped_column(_enum(ConsentSource, "consent_source"))
+    action: Mapped[ConsentAction] = mapped_column(stored_enum(ConsentAction, "consent_action"))
+    source: Mapped[ConsentSource] = mapped_column(stored_enum(ConsentSource, "consent_source"))
     wording_version: Mapped[str] = mapped_column(String(20))
     language: Mapped[str] = mapped_column(String(2))
     topics: Mapped[str] = mapped_column(String(100), default="")  # space-separated topics after the event
@@ -164,6 +159,6 @@ class Suppression(Base):
     __tablename__ = "subscriber_suppressions"
 
     email_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    reason: Mapped[SuppressionReason] = mapped_column(_enum(SuppressionReason, "suppression_reason"))
+    reason: Mapped[SuppressionReason] = mapped_column(stored_enum(SuppressionReason, "suppression_reason"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

@@ -7,11 +7,11 @@ from typing import Any
 from urllib.parse import urlsplit
 from xml.etree import ElementTree as ET
 
-from flask import current_app
 from sqlalchemy.orm import Session
 
-from services.subscriptions.newsletter import issues as issue_cases
 from services.subscriptions.newsletter.models import Issue, IssueStatus, IssueVersion
+from services.subscriptions.newsletter.operations.content import issue_context, version_for
+from services.subscriptions.newsletter.operations.issues import sent_issues
 from shared.db import utcnow
 from shared.errors import NotFound
 
@@ -27,22 +27,23 @@ class WebVersion:
 
 
 def listing(session: Session) -> list[Issue]:
-    return issue_cases.sent_issues(session)
+    return sent_issues(session)
 
 
-def web_version(session: Session, issue_id: int, language: str) -> WebVersion:
+def web_version(session: Session, issue_id: int, language: str, *, primary_language: str,
+                base_url: str) -> WebVersion:
+    """A sent issue in the reader's language, with the content of its email and no personal links."""
     issue = session.get(Issue, issue_id)
     if issue is None or issue.status != IssueStatus.SENT:
         raise NotFound("No sent issue with this number.")
-    primary = str(current_app.config["PRIMARY_LANGUAGE"])
-    version = issue_cases.version_for(issue, language, primary)
-    context = issue_cases.email_context(issue, version, str(current_app.config["BASE_URL"]))
+    version = version_for(issue, language, primary_language)
+    context = issue_context(issue, version, base_url)
     return WebVersion(issue, version, context, [v.language for v in issue.versions])
 
 
 def atom_feed(session: Session, base_url: str, network_name: str) -> bytes:
     ET.register_namespace("", ATOM)
-    sent = issue_cases.sent_issues(session)
+    sent = sent_issues(session)
     root = ET.Element(f"{{{ATOM}}}feed")
     archive_url = f"{base_url}/newsletter/archive/"
     _text(root, "title", f"{network_name}: uutiskirje · nyhetsbrev · newsletter")

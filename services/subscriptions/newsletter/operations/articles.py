@@ -10,15 +10,16 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import case, func, select, text
 from sqlalchemy.orm import Session
 
-from services.subscriptions.newsletter.content import render_markdown
+from services.subscriptions.newsletter import emails
 from services.subscriptions.newsletter.models import Article, ArticleDecision, ArticleStatus
-from shared.contract import SEND_EMAIL, EmailRequest, dump_payload
+from services.subscriptions.newsletter.operations.content import render_markdown
 from shared.db import utcnow
 from shared.errors import Conflict, NotFound
-from shared.outbox import enqueue
+from shared.privacy import email_hash
+from shared.ratelimit import check_rate
 from shared.tokens import DAY, make_token, read_token
 
 S = ArticleStatus
@@ -40,8 +41,12 @@ TRANSITIONS: dict[tuple[ArticleStatus, ArticleStatus], str] = {
     (S.ACCEPTED, S.WITHDRAWN): AUTHOR,
 }
 DECISIONS = (S.ACCEPTED, S.REJECTED, S.CHANGES_REQUESTED)
+REVIEW_QUEUE = (S.SUBMITTED, S.RESUBMITTED)  # waiting for an editor's decision
+REVIEW_LISTING_LIMIT = 200
 STATUS_TOKEN_PURPOSE = "article-status"  # noqa: S105 - a token purpose, not a secret
 STATUS_TOKEN_MAX_AGE = 365 * DAY
+SUBMISSIONS_PER_IP_HOUR = 10
+SUBMISSIONS_PER_ADDRESS_HOUR = 5
 
 
 def allowed(current: ArticleStatus, target: ArticleStatus, who: str) -> bool:
@@ -73,8 +78,24 @@ class ArticleFields:
                    image_alt=data.get("image_alt") or None)
 
 
+def limit_per_ip(remote_addr: str | None) -> None:
+    """TooManyRequests past the hourly submissions of one client (counted before the body is read, so invalid
+    submissions are throttled too)."""
+    check_rate(f"articles:ip:{remote_addr}", SUBMISSIONS_PER_IP_HOUR, 3600)
+
+
+def limit_per_address(secret_key: str, email: str) -> None:
+    """TooManyRequests past the hourly submissions of one address (counted by its hash)."""
+    check_rate(f"articles:address:{email_hash(secret_key, email)}", SUBMISSIONS_PER_ADDRESS_HOUR, 3600)
+
+
 def status_token(secret_key: str, article: Article) -> str:
     return make_token(secret_key, STATUS_TOKEN_PURPOSE, {"a": article.id})
+
+
+def status_url(base_url: str, secret_key: str, article: Article) -> str:
+    """The author's link to the article's status page (withdraw, resubmit)."""
+    return f"{base_url}/newsletter/articles/{status_token(secret_key, article)}"
 
 
 def article_from_token(session: Session, secret_key: str, token: str, *, lock: bool = False) -> Article:
@@ -114,8 +135,7 @@ def submit_article(session: Session, fields: ArticleFields, *, base_url: str, se
     _apply_fields(article, fields)
     session.add(article)
     session.flush()
-    _email_author(session, article, "article-received", base_url=base_url, secret_key=secret_key,
-                  key=f"article-received:{article.id}")
+    emails.article_received(session, article, status_url=status_url(base_url, secret_key, article))
     return article
 
 
@@ -155,9 +175,7 @@ def decide(session: Session, article_id: int, decision: ArticleStatus, *, role: 
     if decision not in DECISIONS:
         raise Conflict(f"{decision.value} is not a review decision.")
     made = _change_status(session, article, decision, who=EDITOR, role=role, comment=comment)
-    _email_author(session, article, "article-decision", base_url=base_url, secret_key=secret_key,
-                  key=f"article-decision:{made.id}",
-                  extra={"decision": decision.value, "comment": made.comment or ""})
+    emails.article_decision(session, article, made, status_url=status_url(base_url, secret_key, article))
     return article
 
 
@@ -167,8 +185,7 @@ def resubmit(session: Session, article: Article, fields: ArticleFields, *, base_
     _change_status(session, article, S.RESUBMITTED, who=AUTHOR, role=AUTHOR, comment=None)
     _apply_fields(article, ArticleFields(**{**fields.__dict__, "email": article.author_email}))
     article.revision += 1
-    _email_author(session, article, "article-received", base_url=base_url, secret_key=secret_key,
-                  key=f"article-received:{article.id}:{article.revision}")
+    emails.article_received(session, article, status_url=status_url(base_url, secret_key, article))
     return article
 
 
@@ -190,13 +207,13 @@ def list_articles(session: Session, status: ArticleStatus | None = None) -> list
     return list(session.scalars(query))
 
 
-def _email_author(session: Session, article: Article, template: str, *, base_url: str, secret_key: str, key: str,
-                  extra: dict[str, Any] | None = None) -> None:
-    status_url = f"{base_url}/newsletter/articles/{status_token(secret_key, article)}"
-    context: dict[str, Any] = {"article_title": article.title, "article_status": article.status.value,
-                               "personal": {"status_url": status_url}, **(extra or {})}
-    enqueue(session, SEND_EMAIL, dump_payload(EmailRequest, {
-        "idempotency_key": key, "template": template, "language": article.language,
-        "recipient": {"email": article.author_email, "name": article.author_name},
-        "context": context, "origin": "subscriptions",
-    }))
+def review_listing(session: Session, limit: int = REVIEW_LISTING_LIMIT) -> list[Article]:
+    """The review queue first, then the others; the most recently changed first in each."""
+    waiting_first = case((Article.status.in_(REVIEW_QUEUE), 0), else_=1)
+    return list(session.scalars(select(Article).order_by(waiting_first, Article.updated_at.desc()).limit(limit)))
+
+
+def articles_by_ids(session: Session, article_ids: list[int]) -> list[Article]:
+    """The articles that exist among `article_ids`, in that order."""
+    found = {a.id: a for a in session.scalars(select(Article).where(Article.id.in_(article_ids)))}
+    return [found[i] for i in article_ids if i in found]

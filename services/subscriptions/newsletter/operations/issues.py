@@ -1,4 +1,4 @@
-"""Use-cases for newsletter issues: compose, edit until sent, the events section, the email context.
+"""Use-cases for newsletter issues: compose, edit until sent, the upcoming-events section.
 
 An issue has one version per language; its `language` is the primary version's. A subscriber
 whose language has no version gets the network's primary language version, or else the issue's.
@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.subscriptions.newsletter.content import theme_labels
 from services.subscriptions.newsletter.models import (
     Article,
     ArticleStatus,
@@ -21,13 +20,13 @@ from services.subscriptions.newsletter.models import (
     IssueStatus,
     IssueVersion,
 )
+from shared.clients import ServiceCallFailed
+from shared.clients.events import EventsClient, UpcomingEvent
 from shared.errors import Conflict, InvalidInput, NotFound
-from shared.internal import ServiceCallFailed, call
 
 log = logging.getLogger(__name__)
 
 EDITABLE = (IssueStatus.DRAFT, IssueStatus.SCHEDULED)
-TEMPLATE = "newsletter-issue"
 UPCOMING_EVENTS_LIMIT = 5
 
 
@@ -48,6 +47,15 @@ def list_issues(session: Session, status: IssueStatus | None = None) -> list[Iss
 def sent_issues(session: Session) -> list[Issue]:
     return list(session.scalars(select(Issue).where(Issue.status == IssueStatus.SENT)
                                 .order_by(Issue.sent_at.desc(), Issue.id.desc())))
+
+
+def available_articles(session: Session, issue: Issue | None) -> list[Article]:
+    """The articles an issue can carry: the accepted ones, and those it already has."""
+    chosen = {item.article_id for item in issue.primary.items} if issue else set()
+    query = select(Article).where(Article.status == ArticleStatus.ACCEPTED)
+    if chosen:
+        query = select(Article).where((Article.status == ArticleStatus.ACCEPTED) | Article.id.in_(chosen))
+    return list(session.scalars(query.order_by(Article.id)))
 
 
 def _articles_for(session: Session, article_ids: list[int], field: str) -> list[Article]:
@@ -108,72 +116,26 @@ def _apply(session: Session, issue: Issue, data: dict[str, Any]) -> None:
             raise InvalidInput("A language version repeats the primary language.",
                                errors={"versions": {str(n): {"language": ["Use another language."]}}})
         _set_version(session, issue, version, f"versions.{n}.article_ids")
-    issue.events = fetch_upcoming_events() if issue.include_events else None
+    issue.events = upcoming_events() if issue.include_events else None
     session.flush()
 
 
-def fetch_upcoming_events() -> list[dict[str, Any]] | None:
-    """Upcoming public events from the events service; None when it does not answer."""
+def upcoming_events(events: EventsClient | None = None) -> list[dict[str, Any]] | None:
+    """A snapshot of the upcoming public events for the issue's section; None when the events service does
+    not answer (the issue composes without the section)."""
     try:
-        response = call("events", "GET", f"/api/v1/events?limit={UPCOMING_EVENTS_LIMIT}", authenticated=False,
-                        timeout=3.0)
+        found = (events or EventsClient()).upcoming_events(limit=UPCOMING_EVENTS_LIMIT)
     except ServiceCallFailed as error:
         log.warning("upcoming events unavailable: %s", error)
         return None
-    if response.status != 200:
-        log.warning("upcoming events unavailable: events answered %s", response.status)
-        return None
-    body = response.body
-    items = (body.get("items") or body.get("events") or []) if isinstance(body, dict) else body
-    if not isinstance(items, list):
-        return None
-    return [_event_summary(item) for item in items[:UPCOMING_EVENTS_LIMIT] if isinstance(item, dict)]
+    return [_event_summary(event) for event in found[:UPCOMING_EVENTS_LIMIT]]
 
 
-def _event_summary(item: dict[str, Any]) -> dict[str, Any]:
-    """What the section shows of an event; a title may be one text or one per language."""
-    url = item.get("url") or (f"/events/{item['slug']}" if item.get("slug") else "/events/")
-    title = item.get("title") or ""
-    titles = {str(k): str(v) for k, v in title.items() if v} if isinstance(title, dict) else {"": str(title)}
-    return {"titles": titles, "starts_at": item.get("starts_at"),
-            "location": str(item.get("address") or item.get("location") or ""), "url": str(url)}
-
-
-def _event_context(event: dict[str, Any], language: str, primary_language: str, base_url: str) -> dict[str, Any]:
-    titles: dict[str, str] = event.get("titles") or {}
-    title = titles.get(language) or titles.get(primary_language) or next(iter(titles.values()), "")
-    return {"title": title, "starts_at": event.get("starts_at") or "", "location": event.get("location") or "",
-            "url": _absolute(str(event.get("url") or "/events/"), base_url)}
-
-
-def version_for(issue: Issue, language: str, primary_language: str) -> IssueVersion:
-    return issue.version(language) or issue.version(primary_language) or issue.primary
-
-
-def email_context(issue: Issue, version: IssueVersion, base_url: str) -> dict[str, Any]:
-    """Everything the `newsletter-issue` template shows; the same for every recipient (no personal data)."""
-    language = version.language
-    return {
-        "issue_id": issue.id,
-        "title": version.title,
-        "introduction": version.introduction,
-        "archive_url": f"{base_url}/newsletter/archive/{issue.id}?lang={language}",
-        "articles": [_article_context(item.article, language) for item in version.items],
-        "events_included": issue.include_events,
-        "events_available": issue.events is not None,
-        "events": [_event_context(event, language, issue.language, base_url) for event in issue.events or []],
-    }
-
-
-def _article_context(article: Article, language: str) -> dict[str, Any]:
-    return {"id": article.id, "title": article.title, "summary": article.summary, "body_html": article.body_html,
-            "author_name": article.author_name, "organisation": article.organisation,
-            "themes": theme_labels(list(article.themes), language), "image_url": article.image_url or "",
-            "image_alt": article.image_alt or "", "language": article.language}
-
-
-def _absolute(url: str, base_url: str) -> str:
-    return url if url.startswith(("http://", "https://")) else f"{base_url}{url}"
+def _event_summary(event: UpcomingEvent) -> dict[str, Any]:
+    """What the section keeps of an event: its titles per language, time, place and page."""
+    return {"titles": {language: title for language, title in event["title"].items() if title},
+            "starts_at": event["starts_at"], "location": event["address"],
+            "url": event["url"] or f"/events/{event['slug']}"}
 
 
 def ensure_sendable(issue: Issue) -> None:

@@ -11,7 +11,6 @@ message, so expansion resumes where it stopped and nobody is handed to the maile
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import uuid
 from collections import defaultdict
 from typing import Any
@@ -20,36 +19,26 @@ from flask import current_app
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from services.subscriptions.models import db
-from services.subscriptions.newsletter import issues as issue_cases
-from services.subscriptions.newsletter.articles import publish
+from services.subscriptions.newsletter import emails
 from services.subscriptions.newsletter.models import Issue, IssueDelivery, IssueStatus
-from services.subscriptions.subscribers.links import list_headers, preferences_url, unsubscribe_url
+from services.subscriptions.newsletter.operations import issues as issue_cases
+from services.subscriptions.newsletter.operations.articles import publish
+from services.subscriptions.newsletter.operations.content import version_for
 from services.subscriptions.subscribers.models import Subscriber, SubscriberStatus, SubscriberTopic
 from shared import scheduler
-from shared.contract import SEND_BATCH, SEND_EMAIL, EmailBatch, EmailRequest, dump_payload
+from shared.contract import Route
 from shared.db import utcnow
 from shared.errors import Conflict
-from shared.internal import ServiceCallFailed, call
 from shared.outbox import enqueue
 
-log = logging.getLogger(__name__)
-
-EXPAND_STEP = ("subscriptions.newsletter_expand", "subscriptions")
+# One expansion step (internal to this service): {issue_id, after_id, step}, see actors.ExpandStep.
+EXPAND_STEP = Route("subscriptions.newsletter_expand", "subscriptions")
 SEND_JOB = "newsletter.send_issue"
 BATCH_SIZE = 200
 # At most this many recipients handed to the mailer and not yet sent: so pause and cancel take effect
 # within about two batches, not after everything has already been queued.
 IN_FLIGHT_WINDOW = 2 * BATCH_SIZE
 NEWSLETTER_TOPIC = "newsletter"
-
-
-def campaign(issue: Issue) -> str:
-    return f"issue-{issue.id}"
-
-
-def delivery_key(issue_id: int, subscriber_id: int) -> str:
-    return f"issue:{issue_id}:{subscriber_id}"
 
 
 def _job_key(issue: Issue) -> str:
@@ -115,7 +104,7 @@ def expand_step(session: Session, issue_id: int, after_id: int, *, batch_size: i
     primary = str(current_app.config["PRIMARY_LANGUAGE"])
     for subscriber in subscribers:
         if subscriber.id not in handed:
-            by_language[issue_cases.version_for(issue, subscriber.language, primary).language].append(subscriber)
+            by_language[version_for(issue, subscriber.language, primary).language].append(subscriber)
     for language, group in by_language.items():
         _hand_over(session, issue, language, group)
     if subscribers:
@@ -128,50 +117,29 @@ def expand_step(session: Session, issue_id: int, after_id: int, *, batch_size: i
     return True
 
 
-def in_flight(issue_id: int) -> int:
-    """Recipients handed to the mailer whose message it has not finished yet (0 when it cannot tell)."""
-    with db.transaction() as session:
-        issue = session.get(Issue, issue_id)
-        if issue is None or issue.status != IssueStatus.SENDING:
-            return 0
-        handed = session.scalar(select(func.count()).select_from(IssueDelivery)
-                                .where(IssueDelivery.issue_id == issue_id)) or 0
-        name = campaign(issue)
-    if not handed:
-        return 0
-    try:
-        response = call("mailer", "GET", f"/api/v1/campaigns/{name}")
-    except ServiceCallFailed as error:
-        log.warning("campaign counts unavailable, expanding without a window: %s", error)
-        return 0
-    body = response.body if response.status == 200 and isinstance(response.body, dict) else {}
-    finished = sum(int(body.get(status) or 0) for status in ("sent", "failed", "suppressed"))
-    return max(0, handed - finished)
+def handed_over(session: Session, issue_id: int) -> tuple[str, int] | None:
+    """(campaign, recipients handed to the mailer so far) of an issue that is sending; None otherwise."""
+    issue = session.get(Issue, issue_id)
+    if issue is None or issue.status != IssueStatus.SENDING:
+        return None
+    return emails.campaign(issue), _delivery_count(session, issue)
+
+
+def _delivery_count(session: Session, issue: Issue) -> int:
+    return session.scalar(select(func.count()).select_from(IssueDelivery)
+                          .where(IssueDelivery.issue_id == issue.id)) or 0
 
 
 def _hand_over(session: Session, issue: Issue, language: str, group: list[Subscriber]) -> None:
-    version = issue.version(language) or issue.primary
-    base_url = str(current_app.config["BASE_URL"])
-    recipients = []
     for subscriber in group:
         session.add(IssueDelivery(issue_id=issue.id, subscriber_id=subscriber.id, language=language))
-        recipients.append({
-            "idempotency_key": delivery_key(issue.id, subscriber.id), "email": subscriber.email,
-            "name": subscriber.name, "list_headers": list_headers(subscriber),
-            "substitutions": {"unsubscribe_url": unsubscribe_url(subscriber),
-                              "preferences_url": preferences_url(subscriber)},
-        })
-    enqueue(session, SEND_BATCH, dump_payload(EmailBatch, {
-        "campaign": campaign(issue), "template": issue_cases.TEMPLATE, "language": language,
-        "context": issue_cases.email_context(issue, version, base_url), "recipients": recipients,
-        "origin": "subscriptions",
-    }))
+    emails.issue_batch(session, issue, issue.version(language) or issue.primary, group,
+                       base_url=str(current_app.config["BASE_URL"]))
 
 
 def _finish(session: Session, issue: Issue) -> None:
     issue.status, issue.sent_at = IssueStatus.SENT, utcnow()
-    issue.total = session.scalar(select(func.count()).select_from(IssueDelivery)
-                                 .where(IssueDelivery.issue_id == issue.id)) or 0
+    issue.total = _delivery_count(session, issue)
 
 
 def pause(session: Session, issue_id: int) -> Issue:
@@ -201,44 +169,14 @@ def cancel(session: Session, issue_id: int) -> Issue:
     scheduler.cancel(session, _job_key(issue))
     issue.status = IssueStatus.CANCELLED
     if issue.started_at is not None:
-        issue.total = session.scalar(select(func.count()).select_from(IssueDelivery)
-                                     .where(IssueDelivery.issue_id == issue.id)) or 0
+        issue.total = _delivery_count(session, issue)
     session.flush()
     return issue
 
 
-def progress(issue: Issue) -> dict[str, int | None]:
-    """{total, sent, failed}: total from this service, sent and failed from the mailer's campaign counts."""
-    counts: dict[str, int | None] = {"total": issue.total, "sent": 0, "failed": 0}
-    if issue.started_at is None:
-        return counts
-    try:
-        response = call("mailer", "GET", f"/api/v1/campaigns/{campaign(issue)}")
-    except ServiceCallFailed as error:
-        log.warning("campaign counts unavailable: %s", error)
-        return {**counts, "sent": None, "failed": None}
-    body = response.body if response.status == 200 and isinstance(response.body, dict) else {}
-    counts["sent"] = int(body.get("sent") or 0)
-    counts["failed"] = int(body.get("failed") or 0) + int(body.get("suppressed") or 0)
-    return counts
-
-
-def test_send(session: Session, issue_id: int, emails: list[str], language: str | None) -> int:
+def test_send(session: Session, issue_id: int, addresses: list[str], language: str | None) -> int:
     """The issue as a subscriber gets it, to the given addresses (no subscriber links: they are not subscribers)."""
     issue = issue_cases.get_issue(session, issue_id)
     primary = str(current_app.config["PRIMARY_LANGUAGE"])
-    version = issue_cases.version_for(issue, language or issue.language, primary)
-    base_url = str(current_app.config["BASE_URL"])
-    context = issue_cases.email_context(issue, version, base_url)
-    newsletter_url = f"{base_url}/newsletter/"
-    # A test address is no subscriber: its footer links lead to the newsletter's page instead.
-    context["personal"] = {"unsubscribe_url": newsletter_url, "preferences_url": newsletter_url}
-    run = uuid.uuid4().hex[:12]
-    for email in emails:
-        enqueue(session, SEND_EMAIL, dump_payload(EmailRequest, {
-            "idempotency_key": f"issue-test:{issue.id}:{run}:{email}"[:200], "template": issue_cases.TEMPLATE,
-            "language": version.language, "recipient": {"email": email, "name": None}, "context": context,
-            "list_headers": {"list_id": f"newsletter-test.{issue.id}", "unsubscribe_url": newsletter_url},
-            "campaign": f"{campaign(issue)}-test", "origin": "subscriptions",
-        }))
-    return len(emails)
+    version = version_for(issue, language or issue.language, primary)
+    return emails.issue_test(session, issue, version, addresses, base_url=str(current_app.config["BASE_URL"]))

@@ -1,53 +1,104 @@
-"""Issues: compose from accepted articles with a live preview, test send, send, and watch the progress."""
+"""The newsletter's pages in the coordinator workspace (/newsletter/admin/, the service's workspace blueprint):
+the article review queue, and issues composed from accepted articles with a live preview, test send,
+send and the sending progress."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from services.subscriptions.models import db
-from services.subscriptions.newsletter import issues as issue_cases
-from services.subscriptions.newsletter import sending
-from services.subscriptions.newsletter.models import Article, ArticleStatus, Issue, IssueStatus
+from services.subscriptions.newsletter.models import ArticleStatus, Issue, IssueStatus
+from services.subscriptions.newsletter.operations import articles as article_cases
+from services.subscriptions.newsletter.operations import issues as issue_cases
+from services.subscriptions.newsletter.operations import progress, sending
+from services.subscriptions.newsletter.operations.content import theme_labels
 from shared.errors import DomainError
+from shared.formatting import HELSINKI
 from shared.settings import LANGUAGES
+from shared.web import current_language
+from shared.web_auth import current_user
 
-HELSINKI = ZoneInfo("Europe/Helsinki")
 MAX_TEST_ADDRESSES = 5
 
 
 def add_routes(blueprint: Blueprint) -> None:
+    blueprint.add_url_rule("/articles", "articles", articles_page)
+    blueprint.add_url_rule("/articles/<int:article_id>", "article", article_page)
+    blueprint.add_url_rule("/articles/<int:article_id>/decision", "article_decision", decide, methods=["POST"])
     blueprint.add_url_rule("/issues", "issues", issues_page)
     blueprint.add_url_rule("/issues/new", "issue_new", new_issue, methods=["GET", "POST"])
     blueprint.add_url_rule("/issues/preview", "issue_preview", live_preview, methods=["POST"])
     blueprint.add_url_rule("/issues/<int:issue_id>", "issue", issue_page, methods=["GET", "POST"])
     blueprint.add_url_rule("/issues/<int:issue_id>/test-send", "issue_test_send", test_send, methods=["POST"])
     blueprint.add_url_rule("/issues/<int:issue_id>/send", "issue_send", send, methods=["POST"])
-    blueprint.add_url_rule("/issues/<int:issue_id>/progress", "issue_progress", progress)
+    blueprint.add_url_rule("/issues/<int:issue_id>/progress", "issue_progress", progress_page)
 
 
-def status_labels() -> dict[str, str]:
+# --- article review ------------------------------------------------------------------------------
+
+def article_status_labels() -> dict[str, str]:
+    return {"submitted": _("Waiting for review"), "resubmitted": _("Changed, waiting for review"),
+            "changes-requested": _("Changes asked from the author"), "accepted": _("Accepted"),
+            "rejected": _("Declined"), "published": _("Published"), "withdrawn": _("Withdrawn by the author")}
+
+
+def decision_labels() -> list[tuple[str, str]]:
+    return [("accepted", _("Accept")), ("changes-requested", _("Ask the author for changes")),
+            ("rejected", _("Decline"))]
+
+
+def articles_page() -> str:
+    found = article_cases.review_listing(db.session())
+    return render_template("admin/newsletter/articles.html", articles=found, statuses=article_status_labels(),
+                           queue=[a for a in found if a.status in article_cases.REVIEW_QUEUE],
+                           others=[a for a in found if a.status not in article_cases.REVIEW_QUEUE])
+
+
+def article_page(article_id: int, errors: dict[str, list[str]] | None = None, status: int = 200) -> tuple[str, int]:
+    article = article_cases.get_article(db.session(), article_id)
+    return render_template("admin/newsletter/article.html", article=article, statuses=article_status_labels(),
+                           decisions=decision_labels(), can_decide=article.status in article_cases.REVIEW_QUEUE,
+                           errors=errors or {},
+                           themes=theme_labels(list(article.themes), current_language())), status
+
+
+def decide(article_id: int) -> Response | tuple[str, int]:
+    choice = request.form.get("decision", "")
+    comment = request.form.get("comment", "").strip()
+    if choice not in {value for value, _label in decision_labels()}:
+        return article_page(article_id, {"decision": [_("Choose a decision.")]}, 422)
+    if choice == "changes-requested" and not comment:
+        return article_page(article_id, {"comment": [_("Tell the author what to change.")]}, 422)
+    session = db.session()
+    user = current_user()
+    try:
+        article_cases.decide(session, article_id, ArticleStatus(choice), role=user.role if user else "editor",
+                             comment=comment or None, base_url=current_app.config["BASE_URL"],
+                             secret_key=current_app.config["SECRET_KEY"])
+    except DomainError as error:
+        session.rollback()
+        flash(_("The decision was not saved: %(reason)s", reason=error.detail), "error")
+        return redirect(url_for(".article", article_id=article_id))
+    session.commit()
+    flash(_("Decision saved. The author gets an email."), "success")
+    return redirect(url_for(".articles"))
+
+
+# --- issues --------------------------------------------------------------------------------------
+
+def issue_status_labels() -> dict[str, str]:
     return {"draft": _("Draft"), "scheduled": _("Scheduled"), "sending": _("Sending"), "paused": _("Paused"),
             "sent": _("Sent"), "cancelled": _("Cancelled")}
 
 
 def issues_page() -> str:
     found = issue_cases.list_issues(db.session())
-    return render_template("admin/newsletter/issues.html", issues=found, statuses=status_labels())
-
-
-def _available_articles(issue: Issue | None) -> list[Article]:
-    chosen = {item.article_id for item in issue.primary.items} if issue else set()
-    query = select(Article).where(Article.status == ArticleStatus.ACCEPTED)
-    if chosen:
-        query = select(Article).where((Article.status == ArticleStatus.ACCEPTED) | Article.id.in_(chosen))
-    return list(db.session().scalars(query.order_by(Article.id)))
+    return render_template("admin/newsletter/issues.html", issues=found, statuses=issue_status_labels())
 
 
 def _form_data(issue: Issue | None) -> dict[str, Any]:
@@ -106,9 +157,8 @@ def _check(data: dict[str, Any]) -> dict[str, list[str]]:
 
 
 def _preview(data: dict[str, Any]) -> dict[str, Any]:
-    articles = {a.id: a for a in db.session().scalars(select(Article).where(Article.id.in_(data["article_ids"])))}
     return {"title": data["title"], "introduction": data["introduction"],
-            "articles": [articles[i] for i in data["article_ids"] if i in articles],
+            "articles": article_cases.articles_by_ids(db.session(), data["article_ids"]),
             "include_events": data["include_events"]}
 
 
@@ -129,7 +179,7 @@ def new_issue() -> str | Response | tuple[str, int]:
                 flash(_("The draft is saved."), "success")
                 return redirect(url_for(".issue", issue_id=issue.id))
     return render_template("admin/newsletter/issue_compose.html", issue=None, data=data, errors=errors,
-                           articles=_available_articles(None), preview=_preview(data),
+                           articles=issue_cases.available_articles(db.session(), None), preview=_preview(data),
                            languages=LANGUAGES), 422 if errors else 200
 
 
@@ -152,9 +202,10 @@ def issue_page(issue_id: int) -> str | Response | tuple[str, int]:
                 return redirect(url_for(".issue", issue_id=issue_id))
     editable = issue.status in issue_cases.EDITABLE
     return render_template("admin/newsletter/issue_compose.html", issue=issue, data=data, errors=errors,
-                           editable=editable, articles=_available_articles(issue), preview=_preview(data),
-                           languages=LANGUAGES, statuses=status_labels(),
-                           progress=sending.progress(issue)), 422 if errors else 200
+                           editable=editable, articles=issue_cases.available_articles(session, issue),
+                           preview=_preview(data),
+                           languages=LANGUAGES, statuses=issue_status_labels(),
+                           progress=progress.progress(issue)), 422 if errors else 200
 
 
 def _field_errors(error: DomainError) -> dict[str, list[str]]:
@@ -209,7 +260,7 @@ def _parse_local(value: str) -> dt.datetime | None:
     return local.replace(tzinfo=HELSINKI) if local.tzinfo is None else local
 
 
-def progress(issue_id: int) -> Response:
+def progress_page(issue_id: int) -> Response:
     issue = issue_cases.get_issue(db.session(), issue_id)
-    counts = sending.progress(issue)
-    return jsonify({**counts, "status": issue.status.value, "status_label": status_labels()[issue.status.value]})
+    counts = progress.progress(issue)
+    return jsonify({**counts, "status": issue.status.value, "status_label": issue_status_labels()[issue.status.value]})

@@ -1,15 +1,15 @@
-"""Use-cases of the subscribers part: plain functions on a Session that flush, never commit.
+"""Consent use-cases: subscribe (double opt-in), confirm, change, unsubscribe, bounces and complaints.
 
-Every change of consent writes a ConsentEvent; every email is an outbox row written in the
-same transaction, so it goes out exactly when the change is committed.
+Plain functions on a Session that flush, never commit. Every change of consent writes a
+ConsentEvent; every email is an outbox row written in the same transaction (see `emails`),
+so it goes out exactly when the change is committed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
-import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,8 +18,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from services.subscriptions.newsletter.privacy import erase_author, export_author
-from services.subscriptions.subscribers import links
+from services.subscriptions.subscribers import emails
 from services.subscriptions.subscribers.models import (
     CONSENT_WORDING_VERSION,
     ConsentAction,
@@ -30,14 +29,15 @@ from services.subscriptions.subscribers.models import (
     Suppression,
     SuppressionReason,
 )
-from shared.contract import ERASE_PERSON_IN, SEND_EMAIL, EmailRequest, ErasePerson, dump_payload
 from shared.db import utcnow
-from shared.outbox import enqueue
-from shared.privacy import email_hash, forget_in_outbox, normalise_email
+from shared.privacy import email_hash, normalise_email
+from shared.ratelimit import check_rate
 
 CONFIRMATIONS_PER_DAY = 3
 REPEAT_WINDOW = dt.timedelta(minutes=10)
 NOT_MAILABLE = (SubscriberStatus.UNSUBSCRIBED, SubscriberStatus.BOUNCED, SubscriberStatus.COMPLAINED)
+# Requests to subscribe per client IP and per address in a window of seconds (app config overrides).
+RATE_LIMITS = {"SUBSCRIBE_LIMIT_PER_IP": 30, "SUBSCRIBE_LIMIT_PER_ADDRESS": 10, "SUBSCRIBE_LIMIT_WINDOW": 3600}
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,12 @@ class SubscriptionRequest:
     topics: tuple[str, ...]
     name: str | None = None
     organisation: str | None = None
+
+    @classmethod
+    def from_input(cls, data: Mapping[str, Any]) -> SubscriptionRequest:
+        """From `schemas.SubscriptionIn`'s loaded data."""
+        return cls(email=data["email"], language=data["language"], topics=tuple(data["topics"]),
+                   name=data.get("name"), organisation=data.get("organisation"))
 
 
 class ConfirmOutcome(enum.Enum):
@@ -78,6 +84,30 @@ def find_by_email(session: Session, email: str, *, lock: bool = False) -> Subscr
 
 # --- subscribe and confirm ----------------------------------------------------------------------
 
+def limit_per_ip(address: str | None) -> None:
+    """`TooManyRequests` when this client asked to subscribe too often (checked before the body is read)."""
+    check_rate(f"subscribe:ip:{address}", _limit("SUBSCRIBE_LIMIT_PER_IP"), _limit("SUBSCRIBE_LIMIT_WINDOW"))
+
+
+def limit_per_address(email: str) -> None:
+    check_rate(f"subscribe:address:{hash_of(email)}", _limit("SUBSCRIBE_LIMIT_PER_ADDRESS"),
+               _limit("SUBSCRIBE_LIMIT_WINDOW"))
+
+
+def _limit(name: str) -> int:
+    return int(current_app.config.get(name, RATE_LIMITS[name]))
+
+
+def request_subscription(session: Session, request: SubscriptionRequest, source: ConsentSource, *,
+                         honeypot: str | None = None) -> None:
+    """The form's or the API's request after validation: limited per address; a filled honeypot does nothing.
+    The caller answers the same whatever happens here."""
+    limit_per_address(request.email)
+    if honeypot:
+        return
+    subscribe(session, request, source)
+
+
 def subscribe(session: Session, request: SubscriptionRequest, source: ConsentSource) -> None:
     """Double opt-in. The caller answers the same whatever happens here, so nothing leaks."""
     subscriber = find_by_email(session, request.email, lock=True)
@@ -85,7 +115,7 @@ def subscribe(session: Session, request: SubscriptionRequest, source: ConsentSou
         subscriber = _insert_pending(session, request, source)
         if subscriber is not None:
             record_consent(session, subscriber, ConsentAction.SUBSCRIBE, source)
-            _send_limited(session, subscriber, "confirm-subscription")
+            _send_limited(session, subscriber, emails.CONFIRM)
             return
         subscriber = find_by_email(session, request.email, lock=True)  # a parallel request inserted it first
         if subscriber is None:
@@ -98,11 +128,11 @@ def _subscribe_again(session: Session, subscriber: Subscriber, request: Subscrip
     if _repeated_moments_after(subscriber, request):
         return  # a double click or a client's retry: the email already on its way answers it
     if subscriber.status == SubscriberStatus.CONFIRMED:
-        _send_limited(session, subscriber, "already-subscribed")
+        _send_limited(session, subscriber, emails.ALREADY_SUBSCRIBED)
         return
     _renew_request(subscriber, request)
     record_consent(session, subscriber, ConsentAction.SUBSCRIBE, source)
-    _send_limited(session, subscriber, "confirm-subscription")
+    _send_limited(session, subscriber, emails.CONFIRM)
 
 
 def _repeated_moments_after(subscriber: Subscriber, request: SubscriptionRequest) -> bool:
@@ -155,27 +185,10 @@ def _send_limited(session: Session, subscriber: Subscriber, template: str) -> No
     subscriber.confirmations_sent += 1
     subscriber.last_confirmation_at = utcnow()
     session.flush()
-    key = f"{template}:{subscriber.id}:{today.isoformat()}:{subscriber.confirmations_sent}"
-    context: dict[str, Any] = {"personal": {"preferences_url": links.preferences_url(subscriber)}}
-    if template == "confirm-subscription":
-        context["confirm_url"] = links.confirm_url(subscriber)
-        context["topics"] = " ".join(subscriber.topic_names)
-    send_email(session, subscriber, template, key, context)
-
-
-def send_email(session: Session, subscriber: Subscriber, template: str, key: str, context: dict[str, Any],
-               *, list_mail: bool = False) -> None:
-    payload: dict[str, Any] = {
-        "idempotency_key": key,
-        "template": template,
-        "language": subscriber.language,
-        "recipient": {"email": subscriber.email, "name": subscriber.name},
-        "context": context,
-        "origin": "subscriptions",
-    }
-    if list_mail:
-        payload["list_headers"] = links.list_headers(subscriber)
-    enqueue(session, SEND_EMAIL, dump_payload(EmailRequest, payload))
+    if template == emails.CONFIRM:
+        emails.confirmation_request(session, subscriber, today, subscriber.confirmations_sent)
+    else:
+        emails.already_subscribed(session, subscriber, today, subscriber.confirmations_sent)
 
 
 def confirm(session: Session, subscriber: Subscriber, source: ConsentSource = ConsentSource.EMAIL) -> ConfirmOutcome:
@@ -197,11 +210,7 @@ def _make_confirmed(session: Session, subscriber: Subscriber, source: ConsentSou
     session.execute(delete(Suppression).where(Suppression.email_hash == subscriber.email_hash))
     record_consent(session, subscriber, ConsentAction.CONFIRM, source)
     session.flush()
-    welcome_key = f"welcome:{subscriber.id}:{now.strftime('%Y%m%dT%H%M%S%f')}"
-    send_email(session, subscriber, "welcome", welcome_key,
-               {"topics": " ".join(subscriber.topic_names),
-                "personal": {"preferences_url": links.preferences_url(subscriber)}},
-               list_mail=True)
+    emails.welcome(session, subscriber, now)
 
 
 def resubscribe(session: Session, subscriber: Subscriber) -> None:
@@ -255,58 +264,3 @@ def suppress(session: Session, email: str, reason: str) -> None:
             return
     elif existing.reason != SuppressionReason.ERASED:
         existing.reason = suppression
-
-
-# --- data subject rights ------------------------------------------------------------------------
-
-def own_data(subscriber: Subscriber) -> dict[str, Any]:
-    """Everything the subscribers part holds about the subscriber (articles: see `author_data`)."""
-    return {
-        "email": subscriber.email,
-        "name": subscriber.name,
-        "organisation": subscriber.organisation,
-        "language": subscriber.language,
-        "status": subscriber.status.value,
-        "topics": subscriber.topic_names,
-        "source": subscriber.source.value,
-        "consent_wording_version": subscriber.consent_wording_version,
-        "created_at": _iso(subscriber.created_at),
-        "confirmed_at": _iso(subscriber.confirmed_at),
-        "unsubscribed_at": _iso(subscriber.unsubscribed_at),
-        "consent_log": [
-            {"action": event.action.value, "source": event.source.value, "wording_version": event.wording_version,
-             "language": event.language, "topics": event.topics.split(), "occurred_at": _iso(event.occurred_at)}
-            for event in subscriber.consent_events
-        ],
-    }
-
-
-def author_data(session: Session, email: str) -> list[dict[str, Any]]:
-    """The articles this address submitted to the newsletter, with their review history."""
-    return export_author(session, email)
-
-
-def _iso(value: dt.datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
-def erase(session: Session, subscriber: Subscriber) -> str:
-    """Erase the person here and ask the other services to do the same; returns the request id.
-
-    What stays: a suppression entry and an 'erase' consent record, both holding only the keyed hash.
-    """
-    request_id = uuid.uuid4().hex
-    address_hash = subscriber.email_hash
-    email = subscriber.email
-    session.delete(subscriber)
-    session.flush()
-    erase_author(session, email)
-    forget_in_outbox(session, email)
-    if session.get(Suppression, address_hash) is None:
-        session.add(Suppression(email_hash=address_hash, reason=SuppressionReason.ERASED))
-    session.add(ConsentEvent(subscriber_id=None, email_hash=address_hash, action=ConsentAction.ERASE,
-                             source=ConsentSource.EMAIL, wording_version=CONSENT_WORDING_VERSION,
-                             language=subscriber.language, topics="", occurred_at=utcnow()))
-    for target in ERASE_PERSON_IN.values():
-        enqueue(session, target, dump_payload(ErasePerson, {"email_hash": address_hash, "request_id": request_id}))
-    return request_id

@@ -4,6 +4,9 @@ Columns (header row, any order, `,` or `;` separated, UTF-8 with or without BOM)
   email (required), name, organisation, language (fi|sv|en, default fi), topics (newsletter events
   trainings, separated by spaces, `|`, `,` or `;`; default newsletter), consent_at (ISO date of a
   recorded prior consent: such rows are confirmed at once; without it the person gets a confirmation email).
+The export's further columns are read too, so its file imports back unchanged: status (unsubscribed,
+bounced and complained rows are stored as such and get no email; pending stays pending), unsubscribed_at;
+created_at is ignored. Cells that the export protected from spreadsheets ('=…) are read back as written.
 
 Row numbers are spreadsheet rows: the header is row 1. An existing subscriber's status, language and
 topics are never changed by an import (their own choices win); only a pending one with a recorded
@@ -30,7 +33,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from services.subscriptions.subscribers import links
+from services.subscriptions.subscribers import emails
 from services.subscriptions.subscribers.models import (
     SUBSCRIBER_LANGUAGES,
     TOPICS,
@@ -42,12 +45,15 @@ from services.subscriptions.subscribers.models import (
     SubscriberTopic,
     Suppression,
 )
-from services.subscriptions.subscribers.operations import send_email
+from services.subscriptions.subscribers.operations.listing import EXPORT_COLUMNS, IMPORT_COLUMNS
+from shared.csvfile import plain_cell
 from shared.db import utcnow
 from shared.errors import InvalidInput
 from shared.privacy import email_hash, normalise_email
 
-COLUMNS = ("email", "name", "organisation", "language", "topics", "consent_at")
+COLUMNS = IMPORT_COLUMNS
+DEPARTED = {SubscriberStatus.UNSUBSCRIBED: ConsentAction.UNSUBSCRIBE, SubscriberStatus.BOUNCED: ConsentAction.BOUNCE,
+            SubscriberStatus.COMPLAINED: ConsentAction.COMPLAINT}
 IMPORT_WORDING = "import"
 CHUNK = 1000
 _TOPIC_SPLIT = re.compile(r"[\s|,;]+")
@@ -74,6 +80,8 @@ class ImportRow:
     language: str
     topics: tuple[str, ...]
     consent_at: dt.datetime | None
+    status: SubscriberStatus = SubscriberStatus.PENDING  # what a new subscriber of this row becomes
+    unsubscribed_at: dt.datetime | None = None
 
 
 @dataclass
@@ -112,8 +120,8 @@ def parse_csv(text: str, secret_key: str, default_language: str = "fi") -> tuple
         if not any(value.strip() for value in values):
             continue
         count += 1
-        parsed = _parse_row(line_number, dict(zip(header, values, strict=False)), secret_key, default_language,
-                            len(values) == len(header))
+        cells = {name: plain_cell(value) for name, value in zip(header, values, strict=False)}
+        parsed = _parse_row(line_number, cells, secret_key, default_language, len(values) == len(header))
         if isinstance(parsed, RowError):
             errors.append(parsed)
         elif parsed.email_hash in seen:
@@ -126,7 +134,7 @@ def parse_csv(text: str, secret_key: str, default_language: str = "fi") -> tuple
 
 
 def _check_header(header: list[str]) -> None:
-    unknown = [name for name in header if name not in COLUMNS]
+    unknown = [name for name in header if name not in EXPORT_COLUMNS]
     if unknown:
         raise InvalidInput(f"Unknown columns: {', '.join(unknown)}. Use: {', '.join(COLUMNS)}.",
                            errors={"columns": [f"Unknown column '{name}'." for name in unknown]})
@@ -153,10 +161,13 @@ def _parse_row(number: int, values: dict[str, str], secret_key: str, default_lan
         if language not in SUBSCRIBER_LANGUAGES:
             raise _RowProblem("language", "Use fi, sv or en.")
         topics = _topics(values.get("topics") or "")
-        consent = _consent_time(values.get("consent_at") or "")
+        consent = _moment(values, "consent_at")
+        status = _status(values.get("status") or "", consent)
+        left = (_moment(values, "unsubscribed_at") or utcnow()) if status == SubscriberStatus.UNSUBSCRIBED else None
     except _RowProblem as problem:
         return RowError(number, problem.field, problem.message)
-    return ImportRow(number, email, email_hash(secret_key, email), name, organisation, language, topics, consent)
+    return ImportRow(number, email, email_hash(secret_key, email), name, organisation, language, topics, consent,
+                     status, left)
 
 
 def _email(value: str) -> str:
@@ -187,19 +198,30 @@ def _topics(value: str) -> tuple[str, ...]:
     return topics
 
 
-def _consent_time(value: str) -> dt.datetime | None:
-    value = value.strip()
+def _moment(values: dict[str, str], column: str) -> dt.datetime | None:
+    value = (values.get(column) or "").strip()
     if not value:
         return None
     try:
         moment = dt.datetime.fromisoformat(value)
     except ValueError as error:
-        raise _RowProblem("consent_at", "Not a date; write it as 2025-03-31.") from error
+        raise _RowProblem(column, "Not a date; write it as 2025-03-31.") from error
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
     if moment > utcnow():
-        raise _RowProblem("consent_at", "The consent date is in the future.")
+        raise _RowProblem(column, "The consent date is in the future." if column == "consent_at"
+                          else "The date is in the future.")
     return moment
+
+
+def _status(value: str, consent: dt.datetime | None) -> SubscriberStatus:
+    """A recorded consent confirms, unless the export's status says the person is pending or has left."""
+    value = value.strip().lower()
+    if value and value not in set(SubscriberStatus):
+        raise _RowProblem("status", "Use pending, confirmed, unsubscribed, bounced or complained.")
+    if value and SubscriberStatus(value) != SubscriberStatus.CONFIRMED:
+        return SubscriberStatus(value)
+    return SubscriberStatus.CONFIRMED if consent else SubscriberStatus.PENDING
 
 
 # --- writing ------------------------------------------------------------------------------------
@@ -251,7 +273,7 @@ def _merge_existing(session: Session, row: ImportRow, current: Any, report: Impo
         values["name"] = row.name
     if current.organisation is None and row.organisation:
         values["organisation"] = row.organisation
-    confirming = current.status == SubscriberStatus.PENDING and row.consent_at is not None
+    confirming = current.status == SubscriberStatus.PENDING and row.status == SubscriberStatus.CONFIRMED
     if confirming:
         values.update(status=SubscriberStatus.CONFIRMED, confirmed_at=row.consent_at)
     if not values:
@@ -270,13 +292,11 @@ def _insert_new(session: Session, rows: Sequence[ImportRow], report: ImportRepor
     today = now.date()
     values = [{
         "email": row.email, "email_hash": row.email_hash, "name": row.name, "organisation": row.organisation,
-        "language": row.language,
-        "status": (SubscriberStatus.CONFIRMED if row.consent_at else SubscriberStatus.PENDING).value,
+        "language": row.language, "status": row.status.value,
         "source": ConsentSource.IMPORT.value, "consent_wording_version": IMPORT_WORDING,
-        "token_key": secrets.token_hex(8), "confirmations_day": None if row.consent_at else today,
-        "confirmations_sent": 0 if row.consent_at else 1, "created_at": now, "updated_at": now,
-        "confirmed_at": row.consent_at, "unsubscribed_at": None,
-        "last_confirmation_at": None if row.consent_at else now,
+        "token_key": secrets.token_hex(8), "created_at": now, "updated_at": now,
+        "confirmed_at": row.consent_at, "unsubscribed_at": row.unsubscribed_at,
+        **_confirmation_counter(row.status == SubscriberStatus.PENDING, now),
     } for row in rows]
     inserted = _insert_ignoring_duplicates(session, values)
     by_hash = {row.email_hash: row for row in rows}
@@ -290,9 +310,16 @@ def _insert_new(session: Session, rows: Sequence[ImportRow], report: ImportRepor
     _log_imports(session, made)
     token_keys = {str(value["email_hash"]): str(value["token_key"]) for value in values}
     for subscriber_id, row in made:
-        if row.consent_at is None:
+        if row.status == SubscriberStatus.PENDING:
             _send_confirmation(session, subscriber_id, token_keys[row.email_hash], row, today)
             report.confirmation_emails += 1
+
+
+def _confirmation_counter(pending: bool, now: dt.datetime) -> dict[str, Any]:
+    """A pending row gets its first confirmation email now; the others none."""
+    if not pending:
+        return {"confirmations_day": None, "confirmations_sent": 0, "last_confirmation_at": None}
+    return {"confirmations_day": now.date(), "confirmations_sent": 1, "last_confirmation_at": now}
 
 
 def _insert_ignoring_duplicates(session: Session, values: list[dict[str, Any]]) -> list[tuple[int, str]]:
@@ -344,7 +371,7 @@ def _plain(value: Any) -> Any:
 def _log_imports(session: Session, made: Iterable[tuple[int, ImportRow]]) -> None:
     now = utcnow()
     bulk_insert(session, _CONSENT_TABLE, [{
-        "subscriber_id": sid, "email_hash": row.email_hash, "action": ConsentAction.IMPORT,
+        "subscriber_id": sid, "email_hash": row.email_hash, "action": DEPARTED.get(row.status, ConsentAction.IMPORT),
         "source": ConsentSource.IMPORT, "wording_version": IMPORT_WORDING, "language": row.language,
         "topics": " ".join(row.topics), "occurred_at": now,
     } for sid, row in made])
@@ -354,7 +381,4 @@ def _send_confirmation(session: Session, subscriber_id: int, token_key: str, row
     # A detached stand-in carries what the link tokens and the email need, without loading the row again.
     subscriber = Subscriber(id=subscriber_id, token_key=token_key, email=row.email, name=row.name,
                             language=row.language)
-    context = {"confirm_url": links.confirm_url(subscriber), "topics": " ".join(row.topics),
-               "personal": {"preferences_url": links.preferences_url(subscriber)}}
-    send_email(session, subscriber, "confirm-subscription", f"confirm-subscription:{subscriber_id}:{today}:1",
-               context)
+    emails.confirmation_request(session, subscriber, today, 1, topics=row.topics)

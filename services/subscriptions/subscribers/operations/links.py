@@ -1,4 +1,4 @@
-"""Personal links in emails: confirm, unsubscribe, preferences, and the list headers of list mail.
+"""Personal links in emails: confirm, unsubscribe, preferences; reading a link back to its subscriber.
 
 Tokens are signed and purpose-bound (shared.tokens) and carry the subscriber's id and its
 `token_key`, never the address. Unsubscribe and preference links live long: an issue read
@@ -7,9 +7,7 @@ months later must still let its reader leave in one click.
 
 from __future__ import annotations
 
-from email.utils import parseaddr
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy.orm import Session
@@ -33,7 +31,7 @@ def _secret() -> str:
     return str(current_app.config["SECRET_KEY"])
 
 
-def _base_url() -> str:
+def base_url() -> str:
     return str(current_app.config["BASE_URL"]).rstrip("/")
 
 
@@ -53,33 +51,13 @@ def subscriber_from_token(session: Session, purpose: str, token: str, *, lock: b
 
 
 def confirm_url(subscriber: Subscriber) -> str:
-    return f"{_base_url()}/newsletter/confirm/{make_subscriber_token(subscriber, CONFIRM_PURPOSE)}"
+    return f"{base_url()}/newsletter/confirm/{make_subscriber_token(subscriber, CONFIRM_PURPOSE)}"
 
 
 def unsubscribe_url(subscriber: Subscriber) -> str:
     """Absolute one-click unsubscribe URL (RFC 8058): GET shows a button, POST unsubscribes."""
-    return f"{_base_url()}/newsletter/unsubscribe/{make_subscriber_token(subscriber, UNSUBSCRIBE_PURPOSE)}"
+    return f"{base_url()}/newsletter/unsubscribe/{make_subscriber_token(subscriber, UNSUBSCRIBE_PURPOSE)}"
 
 
 def preferences_url(subscriber: Subscriber) -> str:
-    return f"{_base_url()}/newsletter/preferences/{make_subscriber_token(subscriber, PREFERENCES_PURPOSE)}"
-
-
-def list_host() -> str:
-    return urlsplit(_base_url()).hostname or "localhost"
-
-
-def list_headers(subscriber: Subscriber) -> dict[str, Any]:
-    """A `shared.contract.ListHeaders` payload for list mail to this subscriber."""
-    token = make_subscriber_token(subscriber, UNSUBSCRIBE_PURPOSE)
-    return {
-        "list_id": f"newsletter.{list_host()}",
-        "unsubscribe_url": f"{_base_url()}/newsletter/unsubscribe/{token}",
-        "unsubscribe_mailto": f"mailto:{_sender_address()}?subject=unsubscribe",
-    }
-
-
-def _sender_address() -> str:
-    """Replies to the sending address reach the coordinator's mailbox (the unsubscribe mailto of RFC 2369)."""
-    _, address = parseaddr(current_app.config["ELO_SETTINGS"].mail_from)
-    return address
+    return f"{base_url()}/newsletter/preferences/{make_subscriber_token(subscriber, PREFERENCES_PURPOSE)}"

@@ -1,47 +1,58 @@
-"""Subscribers: search, counts by topic and language, growth over time, CSV import and export."""
+"""The coordinator's workspace pages of the subscribers part, and the workspace's front page.
+
+Subscribers: search, counts by topic and language, growth over time, CSV import and export (the
+same file as the API's export), unsubscribing someone who asked by reply or phone.
+"""
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import io
-from collections.abc import Iterator
-
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response as BaseResponse
 
 from services.subscriptions.models import db
-from services.subscriptions.subscribers import importing, operations
+from services.subscriptions.newsletter.models import Article, ArticleStatus, Issue, IssueStatus
 from services.subscriptions.subscribers.models import (
     SUBSCRIBER_LANGUAGES,
     TOPICS,
     ConsentSource,
     Subscriber,
     SubscriberStatus,
-    SubscriberTopic,
 )
-from shared.charts import bars, cumulative_by_month, month_starts
-from shared.db import utcnow
+from services.subscriptions.subscribers.operations import consent, importing, listing
+from shared.charts import bars
+from shared.csvfile import csv_response
 from shared.errors import DomainError
 from shared.i18n import LANGUAGE_NAMES
 from shared.web_auth import login_required
 
 PAGE_SIZE = 50
 GROWTH_MONTHS = 12
-CSV_COLUMNS = ("email", "name", "organisation", "language", "topics", "status", "created_at", "confirmed_at")
+WAITING_FOR_REVIEW = (ArticleStatus.SUBMITTED, ArticleStatus.RESUBMITTED)
 
 
 def add_routes(blueprint: Blueprint) -> None:
-    blueprint.add_url_rule("/subscribers", "subscribers", login_required("coordinator")(subscribers_page))
-    blueprint.add_url_rule("/subscribers/export.csv", "subscribers_export",
-                           login_required("coordinator")(export_csv))
-    blueprint.add_url_rule("/subscribers/import", "subscribers_import",
-                           login_required("coordinator")(import_csv), methods=["GET", "POST"])
+    coordinator = login_required("coordinator")
+    blueprint.add_url_rule("/", "dashboard", dashboard)
+    blueprint.add_url_rule("/subscribers", "subscribers", coordinator(subscribers_page))
+    blueprint.add_url_rule("/subscribers/export.csv", "subscribers_export", coordinator(export_csv))
+    blueprint.add_url_rule("/subscribers/import", "subscribers_import", coordinator(import_csv),
+                           methods=["GET", "POST"])
     blueprint.add_url_rule("/subscribers/<int:subscriber_id>/unsubscribe", "subscriber_unsubscribe",
-                           login_required("coordinator")(unsubscribe_subscriber), methods=["POST"])
+                           coordinator(unsubscribe_subscriber), methods=["POST"])
+
+
+def dashboard() -> str:
+    """What waits for the coordinator: the list's size, articles to review, draft issues."""
+    session = db.session()
+    statuses = listing.counts(session).status
+    to_review = session.scalar(select(func.count()).select_from(Article)
+                               .where(Article.status.in_(WAITING_FOR_REVIEW))) or 0
+    drafts = session.scalar(select(func.count()).select_from(Issue).where(Issue.status == IssueStatus.DRAFT)) or 0
+    return render_template("admin/newsletter/dashboard.html", confirmed=statuses[SubscriberStatus.CONFIRMED.value],
+                           pending=statuses[SubscriberStatus.PENDING.value], to_review=to_review, drafts=drafts)
 
 
 def topic_labels() -> dict[str, str]:
@@ -54,34 +65,23 @@ def status_labels() -> dict[str, str]:
             "complained": _("Marked as spam")}
 
 
+def _scope() -> listing.SubscriberFilter:
+    return listing.SubscriberFilter.from_args({"q": request.args.get("q", ""),
+                                               "status": request.args.get("status", "")})
+
+
 def subscribers_page() -> str:
     session = db.session()
-    query_text = request.args.get("q", "").strip()
-    status = request.args.get("status", "")
-    query = select(Subscriber).order_by(Subscriber.created_at.desc(), Subscriber.id.desc())
-    if query_text:
-        wanted = query_text.lower()
-        query = query.where(or_(*(func.lower(column).contains(wanted, autoescape=True)
-                                  for column in (Subscriber.email, Subscriber.name, Subscriber.organisation))))
-    if status in {s.value for s in SubscriberStatus}:
-        query = query.where(Subscriber.status == SubscriberStatus(status))
-    found = list(session.scalars(query.limit(PAGE_SIZE)))
-    confirmed = Subscriber.status == SubscriberStatus.CONFIRMED
-    by_topic: dict[str, int] = dict(session.execute(
-        select(SubscriberTopic.topic, func.count()).join(Subscriber).where(confirmed)
-        .group_by(SubscriberTopic.topic)).all())
-    by_language: dict[str, int] = dict(session.execute(
-        select(Subscriber.language, func.count()).where(confirmed).group_by(Subscriber.language)).all())
-    confirmed_dates = [moment.date() for moment in session.scalars(
-        select(Subscriber.confirmed_at).where(confirmed, Subscriber.confirmed_at.is_not(None))) if moment]
-    months = month_starts(utcnow().date(), GROWTH_MONTHS)
-    growth = cumulative_by_month(confirmed_dates, months)
+    scope = _scope()
+    confirmed = listing.counts(session, listing.SubscriberFilter(status=SubscriberStatus.CONFIRMED))
+    growth = listing.growth(session, GROWTH_MONTHS)
     return render_template(
-        "admin/newsletter/subscribers.html", found=found, query_text=query_text, status=status,
+        "admin/newsletter/subscribers.html", found=listing.newest(session, scope, PAGE_SIZE),
+        query_text=scope.text or "", status=scope.status.value if scope.status else "",
         statuses=status_labels(), topics=topic_labels(),
-        topic_bars=bars((topic_labels()[t], by_topic.get(t, 0)) for t in TOPICS),
-        language_bars=bars((LANGUAGE_NAMES[code], by_language.get(code, 0)) for code in SUBSCRIBER_LANGUAGES),
-        growth_bars=bars((month.strftime("%m/%Y"), total) for month, total in zip(months, growth, strict=True)),
+        topic_bars=bars((topic_labels()[t], confirmed.topic[t]) for t in TOPICS),
+        language_bars=bars((LANGUAGE_NAMES[code], confirmed.language[code]) for code in SUBSCRIBER_LANGUAGES),
+        growth_bars=bars((month.strftime("%m/%Y"), total) for month, total in growth),
         page_size=PAGE_SIZE)
 
 
@@ -97,43 +97,16 @@ def unsubscribe_subscriber(subscriber_id: int) -> BaseResponse:
     if subscriber.status not in (SubscriberStatus.PENDING, SubscriberStatus.CONFIRMED):
         flash(_("%(email)s is not on the newsletter list.", email=subscriber.email), "success")
         return back
-    operations.unsubscribe(session, subscriber, ConsentSource.ADMIN)
+    consent.unsubscribe(session, subscriber, ConsentSource.ADMIN)
     session.commit()
     flash(_("%(email)s is unsubscribed and gets no more newsletter mail.", email=subscriber.email), "success")
     return back
 
 
 def export_csv() -> Response:
-    session = db.session()
-
-    def rows() -> Iterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(CSV_COLUMNS)
-        for subscriber in session.scalars(select(Subscriber).order_by(Subscriber.id)):
-            writer.writerow([_cell(subscriber.email), _cell(subscriber.name or ""),
-                             _cell(subscriber.organisation or ""), subscriber.language,
-                             " ".join(subscriber.topic_names), subscriber.status.value,
-                             _iso(subscriber.created_at), _iso(subscriber.confirmed_at)])
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-        if buffer.getvalue():
-            yield buffer.getvalue()
-
-    filename = f"subscribers-{utcnow().date().isoformat()}.csv"
-    # A byte-order mark so that Excel opens the file as UTF-8 (ä, ö, å).
-    return Response("\ufeff" + "".join(rows()), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-
-
-def _cell(text: str) -> str:
-    """Names come from a public form: a leading =, +, - or @ must not run as a spreadsheet formula."""
-    return f"'{text}" if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
-
-
-def _iso(value: dt.datetime | None) -> str:
-    return value.isoformat() if value else ""
+    """The subscribers the search shows (everyone without one), in the file the import reads back."""
+    rows = listing.export_rows(db.session(), _scope())
+    return csv_response(listing.export_filename(), listing.EXPORT_COLUMNS, rows)
 
 
 def import_csv() -> str | BaseResponse | tuple[str, int]:

@@ -1,0 +1,90 @@
+"""Which email goes to whom, with its idempotency key.
+
+Every email is a `mailer.send_email` outbox row written in the caller's transaction, so it goes
+out exactly when the change that causes it is committed. The key names the email, the subscriber
+and what makes this sending unique; the mailer sends each key once.
+
+- confirm-subscription: to a pending address, `confirm-subscription:<id>:<day>:<n>` (the n-th that day)
+- already-subscribed: to a confirmed address that subscribes again, `already-subscribed:<id>:<day>:<n>`
+- welcome: after confirming (list mail), `welcome:<id>:<moment of confirming>`
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from email.utils import parseaddr
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from services.subscriptions.subscribers.models import Subscriber
+from services.subscriptions.subscribers.operations import links
+from shared.contract import SEND_EMAIL, EmailRequest, dump_payload
+from shared.outbox import enqueue
+
+CONFIRM = "confirm-subscription"
+ALREADY_SUBSCRIBED = "already-subscribed"
+WELCOME = "welcome"
+
+
+def confirmation_request(session: Session, subscriber: Subscriber, day: dt.date, number: int,
+                         topics: Sequence[str] | None = None) -> None:
+    """The double opt-in email: a link to confirm. `topics` for a subscriber whose topics are not loaded."""
+    chosen = subscriber.topic_names if topics is None else sorted(topics)
+    context = {"confirm_url": links.confirm_url(subscriber), "topics": " ".join(chosen),
+               "personal": _personal(subscriber)}
+    send(session, subscriber, CONFIRM, f"{CONFIRM}:{subscriber.id}:{day.isoformat()}:{number}", context)
+
+
+def already_subscribed(session: Session, subscriber: Subscriber, day: dt.date, number: int) -> None:
+    """A confirmed subscriber asked again: a reminder with the link to their settings, no change."""
+    send(session, subscriber, ALREADY_SUBSCRIBED, f"{ALREADY_SUBSCRIBED}:{subscriber.id}:{day.isoformat()}:{number}",
+         {"personal": _personal(subscriber)})
+
+
+def welcome(session: Session, subscriber: Subscriber, confirmed_at: dt.datetime) -> None:
+    """After confirming; the first list mail, so it carries the unsubscribe headers."""
+    key = f"{WELCOME}:{subscriber.id}:{confirmed_at.strftime('%Y%m%dT%H%M%S%f')}"
+    send(session, subscriber, WELCOME, key,
+         {"topics": " ".join(subscriber.topic_names), "personal": _personal(subscriber)}, list_mail=True)
+
+
+def send(session: Session, subscriber: Subscriber, template: str, key: str, context: dict[str, Any],
+         *, list_mail: bool = False) -> None:
+    payload: dict[str, Any] = {
+        "idempotency_key": key,
+        "template": template,
+        "language": subscriber.language,
+        "recipient": {"email": subscriber.email, "name": subscriber.name},
+        "context": context,
+        "origin": "subscriptions",
+    }
+    if list_mail:
+        payload["list_headers"] = list_headers(subscriber)
+    enqueue(session, SEND_EMAIL, dump_payload(EmailRequest, payload))
+
+
+def _personal(subscriber: Subscriber) -> dict[str, str]:
+    return {"preferences_url": links.preferences_url(subscriber)}
+
+
+def list_headers(subscriber: Subscriber) -> dict[str, Any]:
+    """A `shared.contract.ListHeaders` payload for list mail to this subscriber (RFC 2369, RFC 8058)."""
+    return {
+        "list_id": f"newsletter.{list_host()}",
+        "unsubscribe_url": links.unsubscribe_url(subscriber),
+        "unsubscribe_mailto": f"mailto:{_sender_address()}?subject=unsubscribe",
+    }
+
+
+def list_host() -> str:
+    return urlsplit(links.base_url()).hostname or "localhost"
+
+
+def _sender_address() -> str:
+    """Replies to the sending address reach the coordinator's mailbox (the unsubscribe mailto of RFC 2369)."""
+    _, address = parseaddr(current_app.config["ELO_SETTINGS"].mail_from)
+    return address

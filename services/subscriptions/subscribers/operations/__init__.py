@@ -1,0 +1,7 @@
+"""Use-cases of the subscribers part: plain functions on a Session that flush, never commit.
+
+- consent: subscribe (double opt-in), confirm, change preferences, unsubscribe, bounces and complaints
+- listing: the one search, counts, growth and CSV export of subscribers (API and workspace)
+- importing: CSV import (reads the export back)
+- links: personal links in emails and reading them back
+"""
