@@ -24,8 +24,9 @@ ROUNDS = 15
 
 def _seed(urls: dict[str, str], data_dir: Path) -> None:
     """1,000 public events: a mix of kinds, modes, languages, themes, some recurring, some cancelled."""
-    from services.events import create_app, operations
+    from services.events import create_app
     from services.events.models import db
+    from services.events.operations import events as operations
     from services.events.schemas import EventInput
     from shared.settings import load_settings
 

@@ -43,8 +43,8 @@ def measure(urls: dict[str, str], data_dir: Path) -> tuple[float, float]:
     import sqlalchemy as sa
 
     from services.subscriptions.models import db
-    from services.subscriptions.subscribers.importing import import_csv
     from services.subscriptions.subscribers.models import Subscriber
+    from services.subscriptions.subscribers.operations.importing import import_csv
 
     with subscriptions_app(urls, data_dir):
         text = sample_csv("import")

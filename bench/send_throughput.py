@@ -206,8 +206,8 @@ def pipeline(broker: Any, run: int) -> tuple[float, dict[str, int]]:
     try:
         started = time.perf_counter()
         for payload in batches:
-            send(broker, actor_name=SEND_BATCH[0], queue_name=SEND_BATCH[1], args=(payload,))
-        broker.join(SEND_BATCH[1], timeout=600_000)
+            send(broker, actor_name=SEND_BATCH.actor, queue_name=SEND_BATCH.queue, args=(payload,))
+        broker.join(SEND_BATCH.queue, timeout=600_000)
         worker.join()
         seconds = time.perf_counter() - started
     finally:

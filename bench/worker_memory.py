@@ -59,9 +59,9 @@ def publish(broker_url: str, payloads: list[dict[str, Any]]) -> None:
     from shared.contract import SEND_BATCH
 
     broker = build_broker(broker_url)
-    broker.declare_queue(SEND_BATCH[1])
+    broker.declare_queue(SEND_BATCH.queue)
     for payload in payloads:
-        send(broker, actor_name=SEND_BATCH[0], queue_name=SEND_BATCH[1], args=(payload,))
+        send(broker, actor_name=SEND_BATCH.actor, queue_name=SEND_BATCH.queue, args=(payload,))
     broker.close()
 
 

@@ -17,6 +17,7 @@ from flask import current_app, g, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shared.db import current_database
 from shared.errors import Forbidden, Unauthorized
 from shared.models import ApiToken
 
@@ -75,8 +76,7 @@ def require_role(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
             token = bearer_token()
             if token is None:
                 raise Unauthorized()
-            database = current_app.extensions["elo_database"]
-            role = role_of(database.session(), token, current_app.config["SECRET_KEY"])
+            role = role_of(current_database().session(), token, current_app.config["SECRET_KEY"])
             if role is None:
                 raise Unauthorized("The bearer token is not valid.")
             if role not in allowed:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from sqlalchemy import func, select
 
 from shared.auth import require_role
-from shared.db import Database, utcnow
+from shared.db import current_database, utcnow
 from shared.models import Job, JobStatus, OutboxMessage
 
 blueprint = Blueprint("ops", __name__, url_prefix="/api/v1/ops", description="Operations (coordinator)")
@@ -31,8 +30,7 @@ class Outbox(MethodView):
     @blueprint.response(200, OutboxCounts)
     def get(self) -> dict[str, Any]:
         """Counts of messages and jobs in this service's database."""
-        db: Database = current_app.extensions["elo_database"]
-        session = db.session()
+        session = current_database().session()
         acknowledged = OutboxMessage.acknowledged_at.is_not(None)
         count = func.count(OutboxMessage.id)
         return {

@@ -6,7 +6,8 @@
 - `apps` gives the three service apps, migrated, tables emptied before each test.
 - `client` is a test client on the composed URL space (`/newsletter/…`, `/events/…`, `/mailer/…`).
 - `worker` runs a dramatiq worker in threads; `drain()` waits until every queue is empty.
-- `smtp_sink` is a real SMTP server (aiosmtpd) on a free port.
+- `smtp_sink` is a real SMTP server (aiosmtpd) on a port it bound itself (port 0).
+- `serving(wsgi)` serves a WSGI app from threads on a port it bound itself and yields that port.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import os
 import secrets
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -27,6 +29,7 @@ import sqlalchemy as sa
 from dramatiq import Broker, Worker
 from dramatiq.brokers.stub import StubBroker
 from flask import Flask
+from werkzeug.serving import BaseWSGIServer
 from werkzeug.test import Client
 
 from services import SERVICES
@@ -340,6 +343,9 @@ def admin_headers(apps: dict[str, Flask]) -> Callable[[str], dict[str, str]]:
 
 
 def free_port() -> int:
+    """A port with nothing listening on it, for tests of a refused connection. Never start a server on
+    it (another process may take it between this call and that start): servers bind port 0 themselves
+    and the test reads the port back (`serving`, `smtp_sink`, `reserved_port`)."""
     import socket
 
     with socket.socket() as probe:
@@ -348,30 +354,61 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serving(wsgi: Any, port: int, threads: int) -> Iterator[None]:
-    """Serve `wsgi` on 127.0.0.1:<port> from a background thread until the block ends.
+def reserved_port(host: str = "127.0.0.1") -> Iterator[int]:
+    """A port held for the block by a bound, not listening SO_REUSEPORT socket: a server in another
+    process binds it with SO_REUSEPORT (gunicorn `--reuse-port`, nginx `reuseport`), and the port stays
+    ours while that server is stopped and started again. Connections are refused while none listens."""
+    import socket
 
-    The server is closed inside its own loop thread: closing its sockets from another thread while
-    that thread waits in select() makes select() fail with EBADF."""
+    with socket.socket() as holder:
+        holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        holder.bind((host, 0))
+        yield int(holder.getsockname()[1])
+
+
+@contextlib.contextmanager
+def serving(wsgi: Any, port: int = 0, threads: int = 8) -> Iterator[int]:
+    """Serve `wsgi` on 127.0.0.1 from background threads until the block ends; yields the port the
+    server bound (port 0: the kernel picks a free one, so there is no race with other processes).
+
+    Werkzeug's server, driven only through its public API (`serve_forever` / `shutdown`, both safe
+    across threads), with requests handled by a pool of `threads` like waitress does. It speaks
+    HTTP/1.0 (no keep-alive), so an idle browser connection never holds one of the pool's threads."""
     import threading
 
-    from waitress import create_server
-
-    server = create_server(wsgi, host="127.0.0.1", port=port, threads=threads)
-    stopping = threading.Event()
-
-    def serve() -> None:
-        while not stopping.is_set():
-            server.asyncore.loop(timeout=0.1, map=server._map, count=1)
-        server.close()
-
-    thread = threading.Thread(target=serve, name=f"waitress-{port}", daemon=True)
+    server = _PooledServer("127.0.0.1", port, wsgi, threads)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              name=f"http-{server.port}", daemon=True)
     thread.start()
     try:
-        yield
+        yield server.port
     finally:
-        stopping.set()
+        server.shutdown()
         thread.join(timeout=10)
+        server.server_close()
+
+
+class _PooledServer(BaseWSGIServer):
+    """socketserver's documented `process_request` hook, handing each connection to a thread pool."""
+
+    def __init__(self, host: str, port: int, app: Any, threads: int) -> None:
+        super().__init__(host, port, app)
+        self.pool = ThreadPoolExecutor(threads, thread_name_prefix=f"http-{self.port}")
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self.pool.submit(self._handle, request, client_address)
+
+    def _handle(self, request: Any, client_address: Any) -> None:
+        try:
+            self.finish_request(request, client_address)
+        except Exception:
+            self.handle_error(request, client_address)
+        finally:
+            self.shutdown_request(request)
+
+    def server_close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        super().server_close()
 
 
 # --- SMTP -----------------------------------------------------------------------------------------
@@ -409,12 +446,23 @@ class _Collect:
         return "250 OK"
 
 
-@pytest.fixture
-def smtp_sink() -> Iterator[SmtpSink]:
+def smtp_controller(handler: Any, host: str = "127.0.0.1", **options: Any) -> Any:
+    """An aiosmtpd Controller on port 0: `.start()` binds a free port, `.port` tells which."""
     from aiosmtpd.controller import Controller
 
-    sink = SmtpSink("127.0.0.1", free_port(), [], [])
-    controller = Controller(_Collect(sink), hostname=sink.host, port=sink.port)
+    class PortZeroController(Controller):  # type: ignore[misc]
+        def _trigger_server(self) -> None:  # aiosmtpd's hook for subclasses, run once the server listens
+            self.port = self.server.sockets[0].getsockname()[1]
+            super()._trigger_server()
+
+    return PortZeroController(handler, hostname=host, port=0, **options)
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SmtpSink]:
+    sink = SmtpSink("127.0.0.1", 0, [], [])
+    controller = smtp_controller(_Collect(sink), host=sink.host)
     controller.start()
+    sink.port = controller.port
     yield sink
     controller.stop()

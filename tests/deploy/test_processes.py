@@ -18,7 +18,7 @@ from services import SERVICES
 from shared.db import utcnow
 from shared.models import OutboxMessage
 from shared.outbox import ack_target, enqueue
-from tests.conftest import Backend, free_port
+from tests.conftest import Backend
 from tests.reliability.conftest import REPO, Processes, request_json
 
 SUBSCRIPTIONS_DB = SERVICES[0].module().db
@@ -45,7 +45,7 @@ def test_services_worker_and_scheduler_as_separate_processes(processes: Processe
                                                              apps: Any) -> None:
     # A message written before anything runs and never relayed: only the scheduler's sweeper can send it.
     with SUBSCRIPTIONS_DB.transaction() as session:
-        session.add(OutboxMessage(actor_name=MAILER_ACK[0], queue_name=MAILER_ACK[1], payload=[],
+        session.add(OutboxMessage(actor_name=MAILER_ACK.actor, queue_name=MAILER_ACK.queue, payload=[],
                                   created_at=utcnow() - dt.timedelta(minutes=1)))
 
     started = processes.start_all(web_workers=1, web_threads=4)  # threaded, as in compose.yaml
@@ -81,7 +81,8 @@ def nginx_config_for(processes: Processes, directory: Path, port: int) -> Path:
     text = (REPO / "deploy" / "nginx.conf").read_text()
     for name in ("landing", *(info.name for info in SERVICES)):
         text = text.replace(f"server {name}:8000;", f"server 127.0.0.1:{processes.ports[name]};")
-    text = text.replace("listen 80 default_server;", f"listen 127.0.0.1:{port} default_server;")
+    # the test holds the port (`reserved_port`); nginx binds it beside that socket with SO_REUSEPORT
+    text = text.replace("listen 80 default_server;", f"listen 127.0.0.1:{port} reuseport default_server;")
     text = text.replace("pid /tmp/nginx.pid;", f"pid {directory}/nginx.pid;")
     assert f"127.0.0.1:{port}" in text
     assert ":8000" not in text
@@ -114,7 +115,7 @@ def test_nginx_routes_the_url_space_to_the_processes(processes: Processes, tmp_p
         processes.start_web(name, workers=1, wait=False)
     for proc in processes.started:
         proc.wait_ready()
-    port = free_port()
+    port = processes.hold_port()
     config = nginx_config_for(processes, tmp_path, port)
     with (tmp_path / "nginx.log").open("wb") as log:
         server = subprocess.Popen([nginx, "-c", str(config), "-p", str(tmp_path), "-g", "daemon off;"],

@@ -1,4 +1,4 @@
-"""Browser tests: the composed gateway served by waitress in a thread, driven by Debian's Chromium.
+"""Browser tests: the composed gateway served from threads (one server per session), driven by Debian's Chromium.
 
 They run on the SQLite backend with the in-process (Stub) broker and a worker in threads, like
 `elo up`. One browser for the whole session; each test gets a fresh browser context (cookies).
@@ -18,7 +18,7 @@ from flask import Flask
 
 from services import SERVICES
 from shared.settings import Settings, load_settings
-from tests.conftest import Backend, _migrated, free_port, serving
+from tests.conftest import Backend, _migrated, serving
 
 CHROMIUM = Path(os.environ.get("ELO_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -55,9 +55,31 @@ def backend(tmp_path_factory: pytest.TempPathFactory) -> Backend:
     return _migrated(Backend("sqlite", urls, None, data_dir))
 
 
+class _Slot:
+    """The session's one server serves whichever test's gateway is in the slot (503 between tests)."""
+
+    def __init__(self) -> None:
+        self.wsgi: Any = None
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if self.wsgi is None:
+            start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+            return [b"no test is running"]
+        return self.wsgi(environ, start_response)
+
+
+_slots: dict[int, _Slot] = {}
+
+
 @pytest.fixture(scope="session")
-def live_port() -> int:
-    return free_port()
+def live_port() -> Iterator[int]:
+    """The port of this session's server, which bound it itself (port 0) before any app is built:
+    the apps' ELO_BASE_URL (links in emails) needs it."""
+    slot = _Slot()
+    with serving(slot, threads=6) as port:
+        _slots[port] = slot
+        yield port
+        del _slots[port]
 
 
 @pytest.fixture
@@ -71,9 +93,12 @@ def live_server(apps: dict[str, Flask], worker: Any, settings: Settings, live_po
     from services import landing
     from services.gateway import compose
 
-    wsgi = compose(apps, landing.create_app({"ELO_SETTINGS": settings, "TESTING": True}))
-    with serving(wsgi, live_port, threads=6):
+    slot = _slots[live_port]
+    slot.wsgi = compose(apps, landing.create_app({"ELO_SETTINGS": settings, "TESTING": True}))
+    try:
         yield f"http://127.0.0.1:{live_port}"
+    finally:
+        slot.wsgi = None
 
 
 # --- the browser -----------------------------------------------------------------------------------

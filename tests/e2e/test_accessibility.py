@@ -119,14 +119,15 @@ def personal_pages(apps: dict[str, Flask]) -> list[str]:
     import datetime as dt
 
     from services.events import links as event_links
-    from services.events import operations as event_cases
     from services.events.models import db as events_db
+    from services.events.operations import events as event_cases
+    from services.events.operations import registrations as event_registrations
     from services.events.schemas import EventInput
     from services.subscriptions.models import db as subscriptions_db
-    from services.subscriptions.newsletter import articles
-    from services.subscriptions.subscribers import links as subscriber_links
-    from services.subscriptions.subscribers import operations as subscriber_cases
+    from services.subscriptions.newsletter.operations import articles
     from services.subscriptions.subscribers.models import ConsentSource
+    from services.subscriptions.subscribers.operations import consent as subscriber_cases
+    from services.subscriptions.subscribers.operations import links as subscriber_links
 
     subscriptions = apps["subscriptions"]
     with subscriptions.app_context(), subscriptions_db.transaction() as session:
@@ -148,9 +149,9 @@ def personal_pages(apps: dict[str, Flask]) -> list[str]:
         event = event_cases.create_event(session, EventInput().load({
             "kind": "training", "title": {"fi": "Koulutus", "sv": "Utbildning"}, "mode": "online",
             "starts_at": starts.isoformat(), "ends_at": (starts + dt.timedelta(hours=2)).isoformat()}))
-        outcome = event_cases.register(session, event.id, {"name": "Aino", "email": "aino@example.fi",
-                                                           "participation": "remote"},
-                                       secret_key=events.config["SECRET_KEY"])
+        outcome = event_registrations.register(
+            session, event.id, {"name": "Aino", "email": "aino@example.fi", "participation": "remote"},
+            secret_key=events.config["SECRET_KEY"])
         registration_id = outcome.registration.id
         urls += [event_links.registration_url(registration_id), event_links.feedback_url(registration_id)]
     return [*urls, "/events/no-such-event-here"]

@@ -153,8 +153,8 @@ def test_submit_review_compose_send_and_read_in_the_archive(
 
 def _confirmed_subscriber(apps: dict[str, Flask], email: str, language: str) -> None:
     from services.subscriptions.models import db
-    from services.subscriptions.subscribers import operations
     from services.subscriptions.subscribers.models import ConsentSource
+    from services.subscriptions.subscribers.operations import consent as operations
 
     with apps["subscriptions"].app_context(), db.transaction() as session:
         operations.subscribe(session, operations.SubscriptionRequest(email=email, language=language,
@@ -183,8 +183,8 @@ def _issue_status(apps: dict[str, Flask], issue_id: int, model: Any) -> Any:
 @pytest.mark.parametrize("language", JOURNEY_LANGUAGES)
 def test_create_event_fill_it_wait_cancel_promote_and_give_feedback(
         page: Any, apps: dict[str, Flask], check_a11y: Callable[[Any], None], language: str) -> None:
-    from services.events import operations
     from services.events.models import Registration, RegistrationStatus, db
+    from services.events.operations import feedback as operations
 
     make_user(COORDINATOR, "coordinator")
     log_in_browser(page, "/events", COORDINATOR)

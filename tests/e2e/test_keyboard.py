@@ -35,8 +35,8 @@ def tab_to(page: Any, wanted: Callable[[dict[str, Any]], bool], what: str) -> di
 
 
 def make_event(apps: dict[str, Flask]) -> str:
-    from services.events import operations
     from services.events.models import db
+    from services.events.operations import events as operations
     from services.events.schemas import EventInput
 
     starts = dt.datetime.now(dt.UTC) + dt.timedelta(days=20)

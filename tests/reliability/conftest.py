@@ -25,7 +25,8 @@ each test and tables are emptied (the `apps` fixture), so every test starts clea
   (`python -m services.cli …` against the same databases, e.g. `create-token --role coordinator`),
   `.env` (ELO_* for every process started afterwards; pass `env={...}` to one start for that
   process only), `.url(service)` (http://127.0.0.1:<port>, fixed per service for the whole test,
-  so a restart comes back on the same port), `.broker_url`. Every process sees
+  so a restart comes back on the same port: the test holds it with a bound SO_REUSEPORT socket and
+  gunicorn binds it with --reuse-port), `.broker_url`. Every process sees
   ELO_<SERVICE>_URL of the three web services, so internal calls go over HTTP as in production.
 - `Proc`: `.url`, `.pid`, `.alive`, `.kill()` (SIGKILL, whole process group: gunicorn's and
   dramatiq's children die too), `.stop()` (SIGTERM to the main process, wait, returns the exit
@@ -67,7 +68,7 @@ from typing import Any
 import pytest
 
 from services import SERVICES
-from tests.conftest import Backend, free_port
+from tests.conftest import Backend, reserved_port
 
 REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -262,7 +263,10 @@ class Processes:
     def __init__(self, backend: Backend, directory: Path) -> None:
         self.backend = backend
         self.directory = directory
-        self.ports = {name: free_port() for name in ["landing", *PREFIXES]}
+        # Each service's port is held for the whole test (see `reserved_port`): gunicorn binds it with
+        # --reuse-port, and a restart comes back on it while no other process can take it in between.
+        self._ports = contextlib.ExitStack()
+        self.ports = {name: self._ports.enter_context(reserved_port()) for name in ["landing", *PREFIXES]}
         self.started: list[Proc] = []
         inherited = {key: value for key, value in os.environ.items() if not key.startswith("ELO_")}
         self.env: dict[str, str] = {
@@ -277,6 +281,10 @@ class Processes:
     @property
     def broker_url(self) -> str | None:
         return self.backend.broker_url
+
+    def hold_port(self) -> int:
+        """One more port held until the end of the test, for a server that binds it with SO_REUSEPORT."""
+        return self._ports.enter_context(reserved_port())
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
@@ -293,7 +301,7 @@ class Processes:
         """`gunicorn 'services.wsgi:create("<service>")'` on this service's port; waits for its health check.
 
         `threads` > 1 runs gunicorn's threaded workers, as deploy/compose.yaml does (ELO_WEB_THREADS)."""
-        argv = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.ports[service]}",
+        argv = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.ports[service]}", "--reuse-port",
                 "--workers", str(workers), "--threads", str(threads), "--graceful-timeout", "10", "--timeout", "60",
                 "--access-logfile", "-", "--no-control-socket", *extra_args, f'services.wsgi:create("{service}")']
         health = "/" if service == "landing" else f"{PREFIXES[service]}/healthz"
@@ -350,6 +358,7 @@ class Processes:
         for proc in self.started:
             with contextlib.suppress(Exception):
                 proc.kill()
+        self._ports.close()
 
 
 _STARTED = pytest.StashKey[list[Any]]()
@@ -383,9 +392,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 class SmtpSinkProcess:
     """tests/reliability/smtp_sink.py as a subprocess that can be stopped and started on one port."""
 
-    def __init__(self, directory: Path, port: int | None = None, host: str = "127.0.0.1") -> None:
+    def __init__(self, directory: Path, port: int, host: str = "127.0.0.1") -> None:
+        """`port` is held by the caller (`reserved_port`); the sink binds it with SO_REUSEPORT."""
         self.host = host
-        self.port = port or free_port()
+        self.port = port
         self.directory = directory / "mail"
         self.directory.mkdir(parents=True, exist_ok=True)
         self.log_path = directory / "smtp-sink.log"
@@ -469,11 +479,12 @@ class SmtpSinkProcess:
 
 @pytest.fixture
 def smtp_sink_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SmtpSinkProcess]:
-    sink = SmtpSinkProcess(tmp_path_factory.mktemp("smtp-sink")).start()
-    try:
-        yield sink
-    finally:
-        sink.stop()
+    with reserved_port() as port:
+        sink = SmtpSinkProcess(tmp_path_factory.mktemp("smtp-sink"), port).start()
+        try:
+            yield sink
+        finally:
+            sink.stop()
 
 
 # --- HTTP ---------------------------------------------------------------------------------------------

@@ -12,8 +12,8 @@ on the same port to play "the SMTP relay is down for 30 s".
 from __future__ import annotations
 
 import argparse
+import asyncio
 import signal
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -42,23 +42,29 @@ class WriteToDirectory:
 
 
 def main() -> None:
-    from aiosmtpd.controller import Controller
-
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--port", type=int, required=True, help="bound with SO_REUSEPORT: the test holds it")
     parser.add_argument("--directory", type=Path, required=True)
     parser.add_argument("--reply", default=None, help="answer every DATA with this SMTP reply line")
     args = parser.parse_args()
     args.directory.mkdir(parents=True, exist_ok=True)
-    controller = Controller(WriteToDirectory(args.directory, args.reply), hostname=args.host, port=args.port)
-    stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-    signal.signal(signal.SIGINT, lambda *_: stopped.set())
-    controller.start()
-    print(f"smtp sink listening on {args.host}:{args.port}", flush=True)  # noqa: T201 - readiness line
-    stopped.wait()
-    controller.stop()
+    asyncio.run(serve(WriteToDirectory(args.directory, args.reply), args.host, args.port))
+
+
+async def serve(handler: WriteToDirectory, host: str, port: int) -> None:
+    """aiosmtpd's SMTP protocol on an asyncio server until SIGTERM or SIGINT."""
+    from aiosmtpd.smtp import SMTP
+
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(lambda: SMTP(handler), host, port, reuse_port=True)
+    stopped = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopped.set)
+    print(f"smtp sink listening on {host}:{port}", flush=True)  # noqa: T201 - readiness line
+    await stopped.wait()
+    server.close()
+    await server.wait_closed()
 
 
 if __name__ == "__main__":

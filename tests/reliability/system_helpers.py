@@ -8,8 +8,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import sqlalchemy as sa
+from dramatiq import Broker
 from werkzeug.test import Client
 
+from services import SERVICES
+from shared.models import OutboxMessage
 from shared.ratelimit import reset_rates
 
 
@@ -55,3 +59,39 @@ def wait_until(condition: Callable[[], bool], timeout: float, interval: float = 
             return True
         time.sleep(interval)
     return condition()
+
+
+def settled(broker: Broker) -> bool:
+    """Nothing is left to happen: every outbox row in every service is acknowledged (its consumer is done
+    with it), no message waits on the broker (ready or delayed) and every mail delivery is finished.
+    Once the due jobs are done, waiting for this proves that nothing more will arrive, where a fixed
+    sleep would only guess."""
+    from services.mailer.models import FINISHED, Delivery, db
+
+    for info in SERVICES:
+        with info.module().db.engine.connect() as connection:
+            unacknowledged = connection.execute(sa.select(sa.func.count()).select_from(OutboxMessage)
+                                                .where(OutboxMessage.acknowledged_at.is_(None))).scalar_one()
+            if unacknowledged:
+                return False
+    if any(sum(broker.get_queue_message_counts(name)[:2]) for name in broker.get_declared_queues()):
+        return False
+    with db.engine.connect() as connection:
+        unfinished = connection.execute(sa.select(sa.func.count()).select_from(Delivery)
+                                        .where(Delivery.status.not_in(FINISHED))).scalar_one()
+    return unfinished == 0
+
+
+def wait_until_settled(timeout: float = 60.0) -> None:
+    """`settled` on the test's broker (the `broker` fixture made it the process's), seen on two polls in a
+    row (a message between a queue and its consumer shows on neither side for an instant)."""
+    from shared.broker import get_broker
+
+    broker = get_broker()
+    in_a_row = 0
+    deadline = time.monotonic() + timeout
+    while in_a_row < 2:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the system did not settle within {timeout:.0f} s")
+        in_a_row = in_a_row + 1 if settled(broker) else 0
+        time.sleep(0.25)

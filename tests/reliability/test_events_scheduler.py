@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
-import time
 
 from sqlalchemy import select, update
 
@@ -13,6 +12,7 @@ from services.events.models import db
 from shared.db import utcnow
 from shared.models import Job, JobStatus
 from tests.events.factories import make_event, register
+from tests.reliability.system_helpers import wait_until, wait_until_settled
 
 PEOPLE = ("maija@example.fi", "oskari@example.fi", "sanna@example.fi")
 
@@ -34,7 +34,8 @@ def test_two_schedulers_send_each_reminder_and_feedback_request_once(processes, 
     processes.start_scheduler(interval=0.2)
     expected = len(PEOPLE) * 3  # confirmation, 2-day reminder, feedback request
     smtp_sink_process.wait_for(expected, timeout=90)
-    time.sleep(3)  # anything doubled would arrive now
+    assert wait_until(lambda: _both_jobs_done(event.id), timeout=30)  # the schedulers have nothing more to do
+    wait_until_settled()  # and every message they caused is finished: anything doubled is here now
     subjects = collections.Counter((m["To"], str(m["Subject"]).split(":")[0]) for m in smtp_sink_process.messages())
     assert len(smtp_sink_process.messages()) == expected, subjects
     for address in PEOPLE:
@@ -47,3 +48,10 @@ def test_two_schedulers_send_each_reminder_and_feedback_request_once(processes, 
     remote = smtp_sink_process.to(PEOPLE[0])
     reminder = next(m for m in remote if "Muistutus" in str(m["Subject"]))
     assert "meet.example.fi/r" in reminder.get_body(("plain",)).get_content()
+
+
+def _both_jobs_done(event_id):
+    with db.transaction() as session:
+        statuses = {job.key: job.status for job in session.scalars(select(Job))}
+    return (statuses.get(f"events.remind:{event_id}:2880") is JobStatus.DONE
+            and statuses.get(f"events.feedback:{event_id}") is JobStatus.DONE)

@@ -32,7 +32,7 @@ def enqueue_messages(broker: Broker, count: int, prefix: str) -> None:
             "context": {"sent_by": "Koordinaattori", "sent_at": "2026-11-22T07:00:00+00:00"},
             "origin": "tests",
         }
-        send(broker, actor_name=SEND_EMAIL[0], queue_name=SEND_EMAIL[1], args=(payload,))
+        send(broker, actor_name=SEND_EMAIL.actor, queue_name=SEND_EMAIL.queue, args=(payload,))
 
 
 def wait_until(condition: Any, timeout: float, step: float = 0.1) -> bool:

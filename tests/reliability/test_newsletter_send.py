@@ -22,10 +22,11 @@ from flask import Flask
 from werkzeug.test import Client
 
 from services.subscriptions.models import db
-from services.subscriptions.newsletter import sending
-from services.subscriptions.subscribers.links import UNSUBSCRIBE_PURPOSE, subscriber_from_token
+from services.subscriptions.newsletter.operations import sending
 from services.subscriptions.subscribers.models import Subscriber, SubscriberStatus
+from services.subscriptions.subscribers.operations.links import UNSUBSCRIBE_PURPOSE, subscriber_from_token
 from tests.reliability.conftest import Processes, SmtpSinkProcess
+from tests.reliability.system_helpers import wait_until_settled
 from tests.subscriptions.conftest import subscription_outbox
 from tests.subscriptions.newsletter_factories import make_article, make_issue, make_subscribers
 
@@ -55,17 +56,10 @@ def _bilingual_issue(client: Client, editor: dict[str, str]) -> dict[str, Any]:
         "article_ids": [make_article(language="sv", title="Vägledning på distans i Jakobstad")]}])
 
 
-def _wait_until_quiet(sink: SmtpSinkProcess, expected: int, timeout: float, quiet: float = 3.0) -> int:
-    """Wait for at least `expected` messages and then for the flow to stop; returns the count."""
-    deadline = time.monotonic() + timeout
-    last, last_change = -1, time.monotonic()
-    while time.monotonic() < deadline:
-        count = len(sink.files())
-        if count != last:
-            last, last_change = count, time.monotonic()
-        elif count >= expected and time.monotonic() - last_change >= quiet:
-            return count
-        time.sleep(0.2)
+def _wait_until_settled(sink: SmtpSinkProcess, expected: int, timeout: float) -> int:
+    """Wait for at least `expected` messages, then until nothing is left to happen; returns the count."""
+    sink.wait_for(expected, timeout=timeout)
+    wait_until_settled()
     return len(sink.files())
 
 
@@ -122,7 +116,7 @@ def test_issue_reaches_every_eligible_subscriber_exactly_once(
     started = time.monotonic()
     _send_now(apps, issue["id"])
     expected = len(population["fi"]) + len(population["sv"])
-    arrived = _wait_until_quiet(smtp_sink_process, expected, timeout=150)
+    arrived = _wait_until_settled(smtp_sink_process, expected, timeout=150)
     elapsed = time.monotonic() - started
     print(f"\nnewsletter: {arrived} messages for {expected} eligible subscribers in {elapsed:.1f} s")  # noqa: T201
     counts = _check_delivery(apps, client, smtp_sink_process, population)
@@ -150,7 +144,7 @@ def test_killing_the_worker_mid_send_still_gives_one_message_each(
     at_kill = len(smtp_sink_process.files())
     assert 0 < at_kill < expected, f"the kill came too late to test anything ({at_kill} of {expected} sent)"
     worker.restart()
-    arrived = _wait_until_quiet(smtp_sink_process, expected, timeout=150)
+    arrived = _wait_until_settled(smtp_sink_process, expected, timeout=150)
     counts = _check_delivery(apps, client, smtp_sink_process, population)
     duplicates = sum(counts.values()) - len(counts)
     # The mailer records "sent" right after the relay accepts each message: only the message a thread

@@ -12,7 +12,13 @@ from werkzeug.test import Client
 from services.events.models import db as events_db
 from shared.models import Job, JobStatus
 from tests.reliability.conftest import Processes, SmtpSinkProcess
-from tests.reliability.system_helpers import addresses, create_event, register_in_process, wait_until
+from tests.reliability.system_helpers import (
+    addresses,
+    create_event,
+    register_in_process,
+    wait_until,
+    wait_until_settled,
+)
 
 EVENTS = 4
 PER_EVENT = 8
@@ -46,7 +52,8 @@ def test_two_schedulers_run_each_due_job_once(processes: Processes, smtp_sink_pr
     processes.start_scheduler(interval=0.2)
     expected = len(people) * len(OFFSETS)
     wait_until(lambda: len(smtp_sink_process.files()) >= expected, 180)
-    wait_until(lambda: False, 3)  # anything doubled would arrive now
+    assert wait_until(_reminders_done, 60), "the due reminder jobs did not finish"
+    wait_until_settled()  # every message they caused is finished: anything doubled is here now
 
     counts = smtp_sink_process.counts()
     missing = [person for person in people if counts[person.lower()] < len(OFFSETS)]
@@ -62,3 +69,10 @@ def test_two_schedulers_run_each_due_job_once(processes: Processes, smtp_sink_pr
     assert not not_done, f"jobs not done: {not_done}"
     assert not claimed_twice, f"jobs claimed more than once: {claimed_twice}"
     assert len(claimers) >= 1, claimers
+
+
+def _reminders_done() -> bool:
+    with events_db.engine.connect() as connection:
+        left = connection.execute(sa.select(sa.func.count()).select_from(Job).where(
+            Job.kind.like("%remind%"), Job.due_at <= sa.func.now(), Job.status != JobStatus.DONE)).scalar_one()
+    return left == 0
