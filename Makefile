@@ -5,9 +5,10 @@ VENV := .venv
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
-PYTEST_ARGS ?=
+# Two workers (pytest-xdist); tests that start process trees or a browser keep to one worker each.
+PYTEST_ARGS ?= -n 2 --dist loadgroup
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench deploy-check clean
 
 $(VENV)/bin/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -27,6 +28,10 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+
+# Needs root and a Docker engine (started when missing); builds local base images where no registry answers.
+deploy-check: $(STAMP)
+	$(VENV)/bin/python -m tools.deploy_check
 
 bench: $(STAMP)
 	$(VENV)/bin/python -m bench
