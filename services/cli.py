@@ -1,5 +1,5 @@
-"""The `elo` command: up, worker, scheduler, migrate, create-token, seed-demo (and each
-service's own commands from `services/<name>/commands.py`)."""
+"""The `elo` command: up, worker, scheduler, migrate, create-token, tokens list|revoke, create-user,
+seed-demo (and each service's own commands from `services/<name>/commands.py`)."""
 
 from __future__ import annotations
 
@@ -60,8 +60,10 @@ def migrate() -> None:
 @main.command("create-token")
 @click.option("--role", type=click.Choice(["coordinator", "editor", "organizer"]), required=True)
 @click.option("--label", default="", help="Who or what the token is for.")
-def create_token(role: str, label: str) -> None:
-    """Print a new admin token once. Only its hash is stored."""
+@click.option("--days", default=365, show_default=True, type=click.IntRange(1, 3650),
+              help="Days the token works; then it answers 401.")
+def create_token(role: str, label: str, days: int) -> None:
+    """Print a new admin token once. Only its hash is stored (in every service's database)."""
     from shared.auth import new_token, store_token
 
     settings = settings_or_exit()
@@ -69,8 +71,54 @@ def create_token(role: str, label: str) -> None:
     token = new_token()
     for _name, database in service_databases():
         with database.transaction() as session:
-            store_token(session, token, role, label)
+            store_token(session, token, role, label, days=days)
     click.echo(token)
+
+
+@main.group()
+def tokens() -> None:
+    """List and revoke admin API tokens (in every service's database)."""
+
+
+@tokens.command("list")
+def tokens_list() -> None:
+    """One line per token: id, role, state, created, expires, label."""
+    from shared.auth import list_tokens, token_id
+    from shared.db import utcnow
+
+    migrate_all(settings_or_exit())
+    seen: dict[str, str] = {}
+    now = utcnow()
+    for _name, database in service_databases():
+        with database.transaction() as session:
+            for row in list_tokens(session):
+                state = "revoked" if row.revoked_at else "expired" if row.expires_at <= now else "active"
+                seen.setdefault(token_id(row), f"{token_id(row)}  {row.role:<11} {state:<7}  "
+                                               f"created {row.created_at:%Y-%m-%d}  expires {row.expires_at:%Y-%m-%d}"
+                                               f"  {row.label}".rstrip())
+    click.echo("\n".join(seen.values()) if seen else "No tokens.")
+
+
+@tokens.command("revoke")
+@click.argument("token_id")
+def tokens_revoke(token_id: str) -> None:
+    """Revoke the token with this id (from `elo tokens list`) in every service at once."""
+    from shared.auth import revoke, tokens_named
+    from shared.auth import token_id as id_of
+
+    migrate_all(settings_or_exit())
+    found: set[str] = set()
+    for _name, database in service_databases():
+        with database.transaction() as session:
+            found.update(id_of(row) for row in tokens_named(session, token_id))
+    if len(found) != 1:
+        problem = "names no token" if not found else f"names {len(found)} tokens; give the whole id"
+        click.echo(f"elo: {token_id!r} {problem} (see elo tokens list)", err=True)
+        sys.exit(2)
+    for _name, database in service_databases():
+        with database.transaction() as session:
+            revoke(tokens_named(session, token_id))
+    click.echo(f"Token {found.pop()} is revoked.")
 
 
 @main.command("create-user")
@@ -161,7 +209,6 @@ def up(host: str, port: int, demo: bool, threads: int) -> None:
     from dramatiq import Worker
     from waitress import create_server
 
-    from services.gateway import create_gateway
     from shared.broker import get_broker
     from shared.outbox import forget_relays, sweep
     from shared.scheduler import SchedulerLoop
@@ -174,7 +221,7 @@ def up(host: str, port: int, demo: bool, threads: int) -> None:
         load_demo(settings)
         demo_marker.touch()
         click.echo("Demo content loaded.")
-    wsgi, _apps = create_gateway({"ELO_SETTINGS": settings})
+    wsgi = embedded_wsgi(settings)
     broker = get_broker()
     import_actors()
     import_jobs()
@@ -188,7 +235,10 @@ def up(host: str, port: int, demo: bool, threads: int) -> None:
     scheduler = SchedulerLoop(scheduler_steps(settings))
     scheduler_thread = threading.Thread(target=scheduler.run, name="elo-scheduler", daemon=True)
     scheduler_thread.start()
-    server = create_server(wsgi, host=host, port=port, threads=8)
+    # With ELO_PROXY_HOPS the X-Forwarded-* headers reach ProxyFix (embedded_wsgi), which trusts exactly
+    # that many proxies; waitress would otherwise drop them before the app sees them.
+    server = create_server(wsgi, host=host, port=port, threads=8,
+                           clear_untrusted_proxy_headers=not settings.proxy_hops)
     _stop_on_sigterm()
     # The port the server bound: the one asked for, or the one the system chose for --port 0.
     click.echo(f"ELO network is running at http://{host}:{server.effective_port}/  (Ctrl-C stops it)")
@@ -204,6 +254,15 @@ def up(host: str, port: int, demo: bool, threads: int) -> None:
         for _name, database in service_databases():
             database.dispose()
     click.echo("Stopped.")
+
+
+def embedded_wsgi(settings: Settings) -> Any:
+    """The whole URL space of `elo up`, trusting ELO_PROXY_HOPS proxies in front as production does."""
+    from services.gateway import create_gateway
+    from services.wsgi import behind_proxies
+
+    wsgi, _apps = create_gateway({"ELO_SETTINGS": settings})
+    return behind_proxies(wsgi, settings.proxy_hops)
 
 
 def _port_free_or_exit(host: str, port: int) -> None:

@@ -3,7 +3,8 @@
 Each app is mounted under its own prefix, so nginx passes paths through unchanged and the
 URL space is the same as in the embedded run. `create("landing")` serves `/`.
 With `ELO_PROXY_HOPS=n` the client's address, scheme and host come from the X-Forwarded-*
-headers of the n trusted proxies in front (rate limits per address, https links, secure cookies).
+headers of the n trusted proxies in front (rate limits per address, https links, secure cookies,
+HSTS); `elo up` does the same (`behind_proxies`).
 """
 
 from __future__ import annotations
@@ -28,8 +29,12 @@ def create(name: str) -> Any:
     else:
         info = next(info for info in SERVICES if info.name == name)
         app = DispatcherMiddleware(NotFound(), {info.prefix: info.module().create_app({"ELO_SETTINGS": settings})})
-    if settings.proxy_hops:
-        hops = settings.proxy_hops
-        # Not x_port: X-Forwarded-Host already carries the port the client used.
-        app = ProxyFix(app, x_for=hops, x_proto=hops, x_host=hops)
-    return app
+    return behind_proxies(app, settings.proxy_hops)
+
+
+def behind_proxies(app: Any, hops: int) -> Any:
+    """`app` taking the client's address, scheme and host from `hops` trusted proxies (0: as it is)."""
+    if not hops:
+        return app
+    # Not x_port: X-Forwarded-Host already carries the port the client used.
+    return ProxyFix(app, x_for=hops, x_proto=hops, x_host=hops)

@@ -1,12 +1,18 @@
 """Workspace accounts: users with argon2id password hashes, and the slow-down after wrong passwords.
 
-Slow-down: after `FREE_FAILURES` wrong passwords an account (User.failed_logins/locked_until),
-an address typed on the login form, and a client IP are each locked for a time that doubles with
-every further failure (30 s … 15 min). Unknown addresses are throttled like known ones, so the
-login page does not tell which addresses have accounts.
+Slow-down, per account and client: after `FREE_FAILURES` wrong passwords the lock lasts a time that
+doubles with every further failure (30 s … 15 min). A client is either known to the account (it
+logged in to it before: a signed device cookie, `KnownDevice`) or unknown.
+- From a known client only that client's own failures count: a stranger elsewhere cannot lock the
+  owner out of their own browser.
+- From unknown clients the client IP, the typed address and the account (User.failed_logins /
+  locked_until, shared by every process) are each locked, so brute force from one client or from
+  many stays slow. Unknown addresses are throttled like known ones, so the login page does not tell
+  which addresses have accounts.
 
-The same hash is stored in every service's `users` (`elo create-user`). The login pages that use
-this are `shared.web_auth`; nothing here needs a request.
+The same hash is stored in every service's `users` (`elo create-user`); a new password or role ends
+the person's sessions (`shared.user_sessions`). The login pages that use this are `shared.web_auth`;
+nothing here needs a request.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from shared.auth import ROLES
 from shared.db import utcnow
 from shared.models import User
 from shared.privacy import normalise_email
+from shared.user_sessions import end_user_sessions
 
 FREE_FAILURES = 5
 FIRST_LOCK_SECONDS = 30
@@ -48,7 +55,9 @@ def hash_password(password: str) -> str:
 
 
 def save_user(session: Session, *, email: str, role: str, password_hash: str, name: str = "") -> User:
-    """Create the user, or give an existing one this role and password (and unlock it)."""
+    """Create the user, or give an existing one this role and password (and unlock it).
+
+    A new password or another role ends every session the person has (copied cookies included)."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
     address = normalise_email(email)
@@ -57,6 +66,8 @@ def save_user(session: Session, *, email: str, role: str, password_hash: str, na
         user = User(email=address, role=role, password_hash=password_hash, name=name)
         session.add(user)
     else:
+        if (user.role, user.password_hash) != (role, password_hash):
+            end_user_sessions(session, user.id)
         user.role, user.password_hash = role, password_hash
         user.name = name or user.name
         user.failed_logins, user.locked_until = 0, None
@@ -105,35 +116,57 @@ class LoginResult:
     wait_seconds: float = 0.0
 
 
-def authenticate(session: Session, throttle: Throttle, *, email: str, password: str, client: str) -> LoginResult:
-    """The user for these credentials, or why not (wrong, or locked for `wait_seconds`)."""
+@dataclass(frozen=True)
+class KnownDevice:
+    """A client that logged in to `user_id` before (from its signed device cookie)."""
+
+    user_id: int
+    nonce: str
+
+
+def authenticate(session: Session, throttle: Throttle, *, email: str, password: str, client: str,
+                 device: KnownDevice | None = None) -> LoginResult:
+    """The user for these credentials, or why not (wrong, or locked for `wait_seconds`).
+
+    `client` is the client's IP address; `device` the known-device cookie the client showed, if any.
+    """
     address = normalise_email(email)
-    keys = (f"ip:{client}", f"email:{address}")
     user = find_user(session, address)
     now = utcnow()
+    known = user is not None and device is not None and device.user_id == user.id
+    # A known client counts only its own failures; an unknown one counts for its IP and the typed address.
+    keys = (f"device:{device.user_id}:{device.nonce}",) if known and device else (f"ip:{client}", f"email:{address}")
     waits = [throttle.wait_seconds(key) for key in keys]
-    if user is not None and user.locked_until is not None:
-        waits.append((user.locked_until - now).total_seconds())
+    if user is not None and not known:
+        _forget_old_account_failures(user, now)
+        if user.locked_until is not None:
+            waits.append((user.locked_until - now).total_seconds())
     if max(waits) > 0:
         return LoginResult(None, max(waits))
-    if user is None:
-        _verify(_DUMMY_HASH, password)
+    if user is None or not _verify(user.password_hash, password):
+        if user is None:
+            _verify(_DUMMY_HASH, password)
         for key in keys:
             throttle.fail(key)
-        return LoginResult(None)
-    if not _verify(user.password_hash, password):
-        for key in keys:
-            throttle.fail(key)
-        user.failed_logins += 1
-        locked_for = lock_seconds(user.failed_logins)
-        user.locked_until = now + dt.timedelta(seconds=locked_for) if locked_for else None
+        if user is not None and not known:
+            user.failed_logins += 1
+            locked_for = lock_seconds(user.failed_logins)
+            user.locked_until = now + dt.timedelta(seconds=locked_for) if locked_for else None
         return LoginResult(None)
     for key in keys:
         throttle.forget(key)
-    user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+    if not known:  # from a known client the account's count stays: a stranger keeps their own slow-down
+        user.failed_logins, user.locked_until = 0, None
+    user.last_login_at = now
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     return LoginResult(user)
+
+
+def _forget_old_account_failures(user: User, now: dt.datetime) -> None:
+    """Like `Throttle.fail`: failures long past the last lock start counting from zero again."""
+    if user.locked_until is not None and now - user.locked_until > dt.timedelta(seconds=2 * LONGEST_LOCK_SECONDS):
+        user.failed_logins, user.locked_until = 0, None
 
 
 def _verify(password_hash: str, password: str) -> bool:

@@ -2,10 +2,14 @@
 
 Roles: coordinator (may do everything), editor (articles, issues), organizer (events).
 Services call each other with a service token derived from the shared secret key.
+A stored token works until it expires (`elo create-token --days N`) or is revoked (`elo tokens revoke`);
+`elo create-token` writes the same token into every service's database, so a token is named across
+databases by `token_id` (the start of its hash), never by a row id.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import hmac
@@ -17,13 +21,15 @@ from flask import current_app, g, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shared.db import current_database
+from shared.db import current_database, utcnow
 from shared.errors import Forbidden, Unauthorized
 from shared.models import ApiToken
 
 ROLES = ("coordinator", "editor", "organizer")
 SERVICE_ROLE = "service"
 TOKEN_PREFIX = "elo_"  # noqa: S105 - a prefix that makes leaked tokens easy to find, not a secret
+DEFAULT_TOKEN_DAYS = 365
+TOKEN_ID_LENGTH = 12
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -37,12 +43,41 @@ def new_token() -> str:
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 
-def store_token(session: Session, token: str, role: str, label: str = "") -> ApiToken:
+def token_id(row: ApiToken) -> str:
+    """The token's public name: the same in every service's database, and no use to a thief."""
+    return row.token_hash[:TOKEN_ID_LENGTH]
+
+
+def store_token(session: Session, token: str, role: str, label: str = "", *,
+                days: int = DEFAULT_TOKEN_DAYS) -> ApiToken:
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
-    row = ApiToken(token_hash=hash_token(token), role=role, label=label)
+    if days < 1:
+        raise ValueError("a token must be valid for at least one day")
+    now = utcnow()
+    row = ApiToken(token_hash=hash_token(token), role=role, label=label, created_at=now,
+                   expires_at=now + dt.timedelta(days=days))
     session.add(row)
     return row
+
+
+def list_tokens(session: Session) -> list[ApiToken]:
+    return list(session.scalars(select(ApiToken).order_by(ApiToken.created_at, ApiToken.id)))
+
+
+def tokens_named(session: Session, given_id: str) -> list[ApiToken]:
+    """The tokens whose `token_id` starts with `given_id` (at least 6 characters, else none)."""
+    given_id = given_id.strip().lower()
+    if len(given_id) < 6:
+        return []
+    return list(session.scalars(select(ApiToken).where(ApiToken.token_hash.startswith(given_id, autoescape=True))))
+
+
+def revoke(rows: list[ApiToken]) -> None:
+    now = utcnow()
+    for row in rows:
+        if row.revoked_at is None:
+            row.revoked_at = now
 
 
 def service_token(secret_key: str) -> str:
@@ -54,7 +89,7 @@ def role_of(session: Session, token: str, secret_key: str) -> str | None:
     if hmac.compare_digest(token, service_token(secret_key)):
         return SERVICE_ROLE
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token),
-                                                ApiToken.revoked_at.is_(None)))
+                                                ApiToken.revoked_at.is_(None), ApiToken.expires_at > utcnow()))
     return row.role if row else None
 
 
@@ -73,20 +108,30 @@ def require_role(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     def decorate(view: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(view)
         def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
-            token = bearer_token()
-            if token is None:
-                raise Unauthorized()
-            role = role_of(current_database().session(), token, current_app.config["SECRET_KEY"])
-            if role is None:
-                raise Unauthorized("The bearer token is not valid.")
-            if role not in allowed:
-                raise Forbidden(f"This needs the role {' or '.join(sorted(allowed))}.")
-            g.role = role
+            authorize(allowed)
             return view(*args, **kwargs)
 
+        # shared.web reads this to authenticate before any input is checked (401 before 422).
+        guarded.required_roles = frozenset(allowed)  # type: ignore[attr-defined]
         return guarded
 
     return decorate
+
+
+def authorize(allowed: set[str] | frozenset[str]) -> str:
+    """The caller's role when its bearer token has one of `allowed`; else Unauthorized or Forbidden."""
+    if g.get("role") in allowed:
+        return str(g.role)  # already checked in this request (shared.web checks before the input)
+    token = bearer_token()
+    if token is None:
+        raise Unauthorized()
+    role = role_of(current_database().session(), token, current_app.config["SECRET_KEY"])
+    if role is None:
+        raise Unauthorized("The bearer token is not valid.")
+    if role not in allowed:
+        raise Forbidden(f"This needs the role {' or '.join(sorted(allowed))}.")
+    g.role = role
+    return role
 
 
 def current_role() -> Any:

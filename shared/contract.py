@@ -30,6 +30,8 @@ SUPPRESSION_NOTICE = Route("subscriptions.suppression_notice", "subscriptions")
 # GDPR erasure: the subscriptions service sends one to each other service.
 ERASE_PERSON_IN = {"events": Route("events.erase_person", "events"), "mailer": Route("mailer.erase_person", "mailer")}
 
+ANONYMOUS = "anonymous"
+CAUSES = (ANONYMOUS,)
 TEMPLATE_NAME = validate.Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", error="Use a kebab-case template name.")
 
 
@@ -74,6 +76,9 @@ class EmailRequest(ContractSchema):
     attachments = fields.List(fields.Nested(Attachment), load_default=list)
     campaign = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
     origin = fields.String(load_default=None, allow_none=True)  # the sending service, for the log
+    # "anonymous": caused by what an unknown person typed (a subscription, a registration, an article,
+    # a request for a link). The mailer caps such mail per address and never sends it to a suppressed one.
+    cause = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(CAUSES))
 
 
 class BatchRecipient(ContractSchema):

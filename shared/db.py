@@ -16,7 +16,19 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import JSON, DateTime, Dialect, Engine, Enum, MetaData, TypeDecorator, create_engine, event, text
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Dialect,
+    Engine,
+    Enum,
+    Integer,
+    MetaData,
+    TypeDecorator,
+    create_engine,
+    event,
+    text,
+)
 from sqlalchemy.orm import Session, registry, scoped_session, sessionmaker
 from sqlalchemy.pool import NullPool
 
@@ -64,6 +76,18 @@ def make_registry() -> registry:
     """A model registry with its own metadata (one per database): every service declares
     `class Base(DeclarativeBase): registry = make_registry()`."""
     return registry(metadata=make_metadata(), type_annotation_map=TYPE_ANNOTATION_MAP)
+
+
+def autoincrement_ids(metadata: MetaData) -> None:
+    """Ids are never given twice, on any backend: every table with an integer primary key of one
+    column gets `sqlite_autoincrement` (SQLite otherwise reuses the highest id after its row is
+    deleted; PostgreSQL sequences never go back). Links and idempotency keys carry ids, so a reused
+    id would hand one person's link or email to the next. `Database` applies it to its metadatas;
+    existing SQLite tables are recreated by a migration (`shared.migrations.autoincrement_on_sqlite`)."""
+    for table in metadata.tables.values():
+        key = list(table.primary_key.columns)
+        if len(key) == 1 and isinstance(key[0].type, Integer):
+            table.dialect_kwargs["sqlite_autoincrement"] = True
 
 
 def stored_enum(cls: type[enum.Enum], name: str, length: int = 20) -> Enum:
@@ -126,6 +150,8 @@ class Database:
     def __init__(self, service: str, metadatas: Sequence[MetaData]) -> None:
         self.service = service
         self.metadatas = tuple(metadatas)
+        for metadata in self.metadatas:
+            autoincrement_ids(metadata)
         self._engine: Engine | None = None
         self.session_factory = sessionmaker(expire_on_commit=False, info={DATABASE_KEY: self})
         self.session: scoped_session[Session] = scoped_session(self.session_factory)

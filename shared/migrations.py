@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from alembic import command, context
+from alembic import command, context, op
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
@@ -35,6 +35,27 @@ def upgrade(db: Database, migrations_dir: Path, revision: str = "heads") -> None
 
 def downgrade(db: Database, migrations_dir: Path, revision: str = "base") -> None:
     command.downgrade(alembic_config(db, migrations_dir), revision)
+
+
+def autoincrement_on_sqlite(*tables: str) -> None:
+    """In a migration: recreate these SQLite tables with AUTOINCREMENT, so that an id once given is
+    never given again (`shared.db.autoincrement_ids`). PostgreSQL sequences never reuse an id, so
+    nothing changes there. Rows, indexes and constraints are copied; foreign keys are off meanwhile
+    (`run_env`)."""
+    if op.get_bind().dialect.name != "sqlite":
+        return
+    for table in tables:
+        with op.batch_alter_table(table, recreate="always", table_kwargs={"sqlite_autoincrement": True}):
+            pass
+
+
+def without_autoincrement_on_sqlite(*tables: str) -> None:
+    """The downgrade of `autoincrement_on_sqlite`."""
+    if op.get_bind().dialect.name != "sqlite":
+        return
+    for table in tables:
+        with op.batch_alter_table(table, recreate="always", table_kwargs={"sqlite_autoincrement": False}):
+            pass
 
 
 def differences(db: Database) -> list[object]:

@@ -1,7 +1,8 @@
 """Platform tables that every service's database holds next to its own tables.
 
 They have their own metadata so that shared code can use them with any service's session;
-each service's migrations create them (see `shared.migrations`).
+each service's migrations create them (see `shared.migrations`). Tables with integer ids use
+AUTOINCREMENT on SQLite too, so an id is never handed out again after its row was deleted.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import enum
 import uuid
 from typing import Any
 
-from sqlalchemy import Index, String, Text, text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import make_registry, stored_enum, utcnow
@@ -29,7 +30,8 @@ class OutboxMessage(PlatformBase):
     """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_unacknowledged", "acknowledged_at", "relayed_at"),)
+    __table_args__ = (Index("ix_outbox_unacknowledged", "acknowledged_at", "relayed_at"),
+                      {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     message_id: Mapped[str] = mapped_column(String(36), unique=True, default=lambda: str(uuid.uuid4()))
@@ -55,7 +57,7 @@ class Job(PlatformBase):
     """Time-based work: a row with `due_at`, claimed with row locks by a scheduler tick."""
 
     __tablename__ = "jobs"
-    __table_args__ = (Index("ix_jobs_due", "status", "due_at"),)
+    __table_args__ = (Index("ix_jobs_due", "status", "due_at"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(100))
@@ -72,15 +74,18 @@ class Job(PlatformBase):
 
 
 class ApiToken(PlatformBase):
-    """A bearer token for admin calls. Only its SHA-256 is stored."""
+    """A bearer token for admin calls. Only its SHA-256 is stored; it works until `expires_at` or
+    until revoked (`elo tokens revoke`)."""
 
     __tablename__ = "api_tokens"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     role: Mapped[str] = mapped_column(String(20))
     label: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
     revoked_at: Mapped[dt.datetime | None]
 
 
@@ -97,6 +102,7 @@ class User(PlatformBase):
     """A person who logs in to a service's admin pages (argon2 password hash)."""
 
     __tablename__ = "users"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -107,3 +113,17 @@ class User(PlatformBase):
     locked_until: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[dt.datetime | None]
+
+
+class UserSession(PlatformBase):
+    """A workspace login. The signed session cookie carries a random token; only its SHA-256 is the id
+    here, so the server can end a session (logout, password reset, role change) even where the cookie
+    was copied. It ends when idle too long, and in any case after a fixed lifetime."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[dt.datetime | None]

@@ -9,11 +9,28 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from typing import Any
 
+from marshmallow import ValidationError, fields, validate, validates_schema
 from sqlalchemy import String, cast, delete, select
 from sqlalchemy.orm import Session
 
 from shared.models import OutboxMessage
+from shared.schemas import BodySchema
+
+EMAIL_HASH = validate.Regexp(r"^[0-9a-f]{64}$", error="Give a keyed hash: 64 hexadecimal digits.")
+
+
+class PersonalDataRequest(BodySchema):
+    """Body of the service-only personal-data calls: the address, or its keyed hash (`email_hash`)."""
+
+    email = fields.Email(metadata={"description": "The address", "x-rule": "Give either email or email_hash."})
+    email_hash = fields.String(validate=EMAIL_HASH, metadata={"description": "shared.privacy.email_hash of it"})
+
+    @validates_schema
+    def _one_of_them(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        if ("email" in data) == ("email_hash" in data):
+            raise ValidationError("Give either email or email_hash.", field_name="email")
 
 
 def normalise_email(email: str) -> str:

@@ -54,6 +54,15 @@ class Settings:
     # Event registrations accepted from one client address per 15 minutes (an office behind one
     # NAT registering together needs room; a script filling the list does not get it).
     registrations_per_ip: int = 40
+    # A workspace session ends after this long without a request, and in any case this long after login.
+    session_idle_minutes: int = 120
+    session_hours: int = 12
+    # How long an event registration holds a seat unconfirmed (`pending`) before the seat goes to the
+    # next person; close to the event the hold is shorter (never past a quarter of the time left).
+    registration_hold_minutes: int = 24 * 60
+    # Mail caused by what an unknown person typed (confirmations, receipts, links asked for) that one
+    # address gets per 24 hours, from the whole system; more is not sent.
+    anonymous_mail_per_day: int = 3
 
     @property
     def embedded_broker(self) -> bool:
@@ -92,6 +101,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         service_urls=_service_urls(env),
         proxy_hops=_proxy_hops(env),
         registrations_per_ip=int(_positive_float(env, "ELO_REGISTRATIONS_PER_IP") or 40),
+        session_idle_minutes=int(_positive_float(env, "ELO_SESSION_IDLE_MINUTES") or 120),
+        session_hours=int(_positive_float(env, "ELO_SESSION_HOURS") or 12),
+        registration_hold_minutes=int(_positive_float(env, "ELO_REGISTRATION_HOLD_MINUTES") or 24 * 60),
+        anonymous_mail_per_day=int(_positive_float(env, "ELO_ANONYMOUS_MAIL_PER_DAY") or 3),
     )
 
 

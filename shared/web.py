@@ -11,14 +11,16 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import get_locale
 from flask_smorest.spec.plugins import integerconverter2paramschema
 from jinja2 import ChoiceLoader, FileSystemLoader
 from werkzeug.routing import IntegerConverter
 
 from shared import apps, ops
+from shared.auth import authorize
 from shared.db import Database, current_database
-from shared.errors import InvalidInput, ProblemApi, register_error_handlers
+from shared.errors import DomainError, InvalidInput, ProblemApi, register_error_handlers
 from shared.formatting import format_date, format_datetime, parse_moment
 from shared.i18n import LANGUAGE_NAMES, init_i18n
 from shared.schemas import MAX_DATABASE_ID
@@ -51,14 +53,14 @@ def create_service_app(*, service: str, import_name: str, prefix: str, db: Datab
                           translation_dirs)
     app.url_map.converters["int"] = DatabaseIntegerConverter
     db.init_app(app)
-    api = ProblemApi(app, spec_kwargs={"info": {"description": f"{title} of {settings.network_name}"}})
+    api = ProblemApi(app, spec_kwargs={"info": {"description": f"{title} of {settings.network_name}. {INPUT_RULES}"}})
     api.register_converter(DatabaseIntegerConverter, integerconverter2paramschema)  # documents the maximum
     register_error_handlers(app)  # again: ProblemApi registered its own HTTPException handler
     app.extensions["elo_api"] = api
     api.register_blueprint(ops.blueprint)
     app.add_url_rule("/healthz", "healthz", _healthz)
     app.add_url_rule("/api/docs", "api_docs", _api_docs)
-    app.before_request(refuse_nul_characters)
+    app.before_request(check_request_input)
     apps.set_app(service, app)
     return app, api
 
@@ -72,6 +74,7 @@ def create_page_app(import_name: str, directory: Path, config: Mapping[str, Any]
     app.jinja_loader = ChoiceLoader([FileSystemLoader(str(directory / "templates")),
                                      FileSystemLoader(str(SHARED_DIR / "templates"))])
     app.config.update(config)
+    app.session_interface = HttpsAwareSessionInterface()
     register_error_handlers(app)
     init_i18n(app, translation_dirs or [directory / "translations"])
     app.after_request(security_headers)
@@ -128,33 +131,120 @@ def _api_docs() -> str:
 
 
 NUL = "\x00"
+MAX_JSON_DEPTH = 32
+INPUT_RULES = (f"Every request: no text (JSON string or key, query or form value) may hold NUL (\\u0000) or an "
+               f"unpaired UTF-16 surrogate (422 naming the field); JSON nests at most {MAX_JSON_DEPTH} levels (400); "
+               "an operation that needs a token checks it first (401/403 whatever the input). A field whose "
+               "`x-rule` states a rule beyond its type (a cross-field check or a lookup) is a 422 when it breaks it.")
 
 
-def refuse_nul_characters() -> None:
-    """A NUL character in any input is a 422 naming the field: PostgreSQL cannot store it in text, and
-    no person types one (found by the API fuzzer: a 500 on PostgreSQL)."""
+def check_request_input() -> None:
+    """Refuse input no person sends and no database stores, before any view reads it (4xx, never a 500):
+    JSON nested deeper than MAX_JSON_DEPTH, a NUL character (PostgreSQL text cannot hold it) and a lone
+    UTF-16 surrogate ("\\ud800": no UTF-8 encoding exists, so hashing or storing it fails) in any field.
+    An API view guarded by `require_role` authenticates first: no token is a 401, whatever the body."""
+    _authenticate_first()
     fields = [name for name, value in [*request.args.items(multi=True), *request.form.items(multi=True)]
-              if NUL in name or NUL in value]
+              if _unstorable(name) or _unstorable(value)]
     if request.is_json:
-        fields += _fields_with_nul(request.get_json(silent=True), "")
+        fields += _unstorable_json_fields(_json_body())
     if fields:
-        message = "Remove the NUL character (\\u0000)."
+        message = "Remove the NUL character (\\u0000) or the unpaired surrogate (\\ud800-\\udfff)."
         raise InvalidInput("Check these fields: " + ", ".join(sorted(set(fields))) + ".",
                            errors={name or "_body": [message] for name in fields})
 
 
-def _fields_with_nul(value: Any, path: str) -> list[str]:
-    if isinstance(value, str):
-        return [path] if NUL in value else []
-    if isinstance(value, dict):
-        return [found for key, item in value.items()
-                for found in _fields_with_nul(item, f"{path}.{key}" if path else str(key))]
-    if isinstance(value, list):
-        return [found for index, item in enumerate(value) for found in _fields_with_nul(item, f"{path}.{index}")]
-    return []
+def _authenticate_first() -> None:
+    view = current_app.view_functions.get(request.endpoint or "")
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:
+        method = request.method.lower()
+        view = getattr(view_class, "get" if method == "head" else method, None)
+    roles = getattr(view, "required_roles", None)  # set by shared.auth.require_role
+    if roles is not None:
+        authorize(roles)
+    check = getattr(view, "authenticate_first", None)  # a view's own credential check (a webhook secret)
+    if callable(check):
+        check()
+
+
+def _json_body() -> Any:
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        body = None
+        too_deep = True
+    else:
+        too_deep = _depth(body) > MAX_JSON_DEPTH
+    if too_deep:
+        raise DomainError(f"The JSON is nested too deeply (at most {MAX_JSON_DEPTH} levels).")
+    if body is None and request.get_data(cache=True).strip() not in (b"", b"null"):
+        raise DomainError("The body is not valid JSON.")  # before a view that reads it leniently looks anything up
+    return body
+
+
+def _depth(value: Any) -> int:
+    deepest = 0
+    pending = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict | list):
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return depth
+            deepest = max(deepest, depth)
+            pending.extend((child, depth) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def _unstorable(text: object) -> bool:
+    if not isinstance(text, str):
+        return False
+    if NUL in text:
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _unstorable_json_fields(body: Any) -> list[str]:
+    found: list[str] = []
+    pending: list[tuple[Any, str]] = [(body, "")]
+    while pending:
+        value, path = pending.pop()
+        if isinstance(value, str):
+            if _unstorable(value):
+                found.append(path)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                name = f"{path}.{key}" if path else str(key)
+                if _unstorable(key):
+                    found.append(name.encode("utf-8", "backslashreplace").decode("utf-8"))
+                else:
+                    pending.append((item, name))
+        elif isinstance(value, list):
+            pending.extend((item, f"{path}.{index}") for index, item in enumerate(value))
+    return found
+
+
+# Sent on https requests only (directly, or from a trusted proxy with ELO_PROXY_HOPS): browsers then
+# refuse plain http to this host for a year.
+STRICT_TRANSPORT_SECURITY = "max-age=31536000"
+
+
+class HttpsAwareSessionInterface(SecureCookieSessionInterface):
+    """The session cookie is Secure when ELO_BASE_URL is https, and on every request that came over
+    https (behind a proxy: X-Forwarded-Proto, trusted with ELO_PROXY_HOPS)."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
 
 
 def security_headers(response: Response) -> Response:
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     # Links carry personal tokens: never send them on in a Referer header.

@@ -1,5 +1,10 @@
 """Coordinator login for the admin pages: email and password, a session cookie, CSRF, slow-down.
 
+The session cookie is signed and names a server-side session (`shared.user_sessions`): logout, a new
+password or role, or `ELO_SESSION_IDLE_MINUTES` without a request end it, whoever holds a copy of the
+cookie; it lasts `ELO_SESSION_HOURS` at most. A successful login also leaves a signed device cookie
+(path /admin of the service) that makes this client known to the account for the slow-down.
+
 Each service's admin area is one blueprint made by `admin_blueprint(...)`. It carries the
 login and logout pages and checks, before every request:
 - unsafe methods (POST, PUT, PATCH, DELETE) carry the session's CSRF token (`csrf_token` form
@@ -16,13 +21,23 @@ import functools
 import hmac
 import math
 import secrets
-import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    after_this_request,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import BadRequest, Forbidden
@@ -31,6 +46,7 @@ from werkzeug.wrappers import Response
 from shared.accounts import (
     FREE_FAILURES,
     MIN_PASSWORD_LENGTH,
+    KnownDevice,
     LoginResult,
     PasswordTooShort,
     Throttle,
@@ -43,6 +59,8 @@ from shared.auth import ROLES
 from shared.db import current_database
 from shared.i18n import compile_catalogues
 from shared.models import User
+from shared.tokens import TokenError, make_token, read_token
+from shared.user_sessions import SessionLimits, end_session, live_session, start_session
 from shared.web import local_datetime
 
 # Accounts and passwords live in shared.accounts; these names are also importable from here for the
@@ -55,7 +73,8 @@ __all__ = [
 P = ParamSpec("P")
 R = TypeVar("R")
 
-SESSION_LIFETIME = dt.timedelta(hours=12)
+DEVICE_PURPOSE = "known-device"
+DEVICE_LIFETIME = dt.timedelta(days=180)
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -84,16 +103,31 @@ class CsrfRefused(BadRequest):
 # --- the signed-in user ----------------------------------------------------------------------------
 
 def current_user() -> User | None:
-    """The logged-in user of this request (loaded once), or None."""
+    """The logged-in user of this request (loaded once), or None.
+
+    The first call (the admin blueprint's guard, before the view) notes the session's use and
+    commits that at once when it wrote something, so the view starts with no open transaction."""
     if "elo_user" in g:
         return g.elo_user  # type: ignore[no-any-return]
     user: User | None = None
-    user_id, since = session.get("user_id"), session.get("login_at")
-    if isinstance(user_id, int) and isinstance(since, (int, float)) and \
-            time.time() - since < SESSION_LIFETIME.total_seconds():
-        user = current_database().session().get(User, user_id)
+    token = session.get("sid")
+    if isinstance(token, str):
+        db_session = current_database().session()
+        row = live_session(db_session, token, session_limits())
+        if db_session.dirty:  # the use noted, or the session ended
+            db_session.commit()
+        if row is not None:
+            user = db_session.get(User, row.user_id)
     g.elo_user = user
     return user
+
+
+def session_limits() -> SessionLimits:
+    settings = current_app.config.get("ELO_SETTINGS")
+    if settings is None:
+        return SessionLimits()
+    return SessionLimits(idle=dt.timedelta(minutes=settings.session_idle_minutes),
+                         lifetime=dt.timedelta(hours=settings.session_hours))
 
 
 def login_required(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R | Response]]:
@@ -188,6 +222,11 @@ def admin_blueprint(name: str, import_name: str, *, roles: Iterable[str], home_e
                                login_url=url_for(f"{name}.login")), status  # type: ignore[return-value]
 
     def logout() -> Response:
+        token = session.get("sid")
+        if isinstance(token, str):
+            db_session = current_database().session()
+            end_session(db_session, token)
+            db_session.commit()
         session.clear()
         return redirect(url_for(f"{name}.login"))
 
@@ -199,16 +238,52 @@ def admin_blueprint(name: str, import_name: str, *, roles: Iterable[str], home_e
 def _log_in(email: str, password: str, allowed: set[str]) -> LoginResult:
     db_session: Session = current_database().session()
     throttle = login_throttle(current_app)
-    result = authenticate(db_session, throttle, email=email, password=password, client=request.remote_addr or "")
+    device = _known_device()
+    result = authenticate(db_session, throttle, email=email, password=password, client=request.remote_addr or "",
+                          device=device)
     if result.user is not None and result.user.role not in allowed:
         result = LoginResult(None)
+    token = start_session(db_session, result.user) if result.user is not None else None
     db_session.commit()
-    if result.user is not None:
+    if result.user is not None and token is not None:
         session.clear()
-        session["user_id"] = result.user.id
-        session["login_at"] = time.time()
+        session["sid"] = token
         session["csrf"] = secrets.token_urlsafe(32)
+        nonce = device.nonce if device is not None and device.user_id == result.user.id else secrets.token_urlsafe(16)
+        _remember_device(result.user.id, nonce)
     return result
+
+
+def _device_cookie_name() -> str:
+    return f"elo_{current_app.config.get('SERVICE', 'app')}_device"
+
+
+def _known_device() -> KnownDevice | None:
+    """The account this client logged in to before, from its signed device cookie."""
+    cookie = request.cookies.get(_device_cookie_name())
+    if not cookie:
+        return None
+    try:
+        data = read_token(current_app.config["SECRET_KEY"], DEVICE_PURPOSE, cookie,
+                          max_age=int(DEVICE_LIFETIME.total_seconds()))
+    except TokenError:
+        return None
+    if not (isinstance(data, list) and len(data) == 2 and isinstance(data[0], int)
+            and isinstance(data[1], str)):
+        return None
+    return KnownDevice(user_id=data[0], nonce=data[1])
+
+
+def _remember_device(user_id: int, nonce: str) -> None:
+    value = make_token(current_app.config["SECRET_KEY"], DEVICE_PURPOSE, [user_id, nonce])
+    path = f"{request.script_root}/admin"
+
+    @after_this_request
+    def set_device_cookie(response: Response) -> Response:
+        response.set_cookie(_device_cookie_name(), value, max_age=int(DEVICE_LIFETIME.total_seconds()), path=path,
+                            httponly=True, samesite="Lax",
+                            secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure)
+        return response
 
 
 def _wrong_login_message(result: LoginResult) -> str:

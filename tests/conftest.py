@@ -12,9 +12,12 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import fcntl
 import os
 import secrets
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -194,6 +197,57 @@ def settings(backend: Backend) -> Settings:
 _rabbitmq_brokers: dict[str, Broker] = {}
 
 
+class RabbitmqGuard:
+    """The machine's RabbitMQ is shared by the test workers (`make test` runs two). A test that uses it
+    holds it shared; a test that restarts it (`alone()`) waits until no other worker's test uses it, and
+    keeps new ones waiting until it is back. Each restart bumps a generation, so a worker drops its
+    broker connections from before the restart instead of finding them reset mid-test."""
+
+    def __init__(self) -> None:
+        directory = Path(tempfile.gettempdir())
+        self._lock_path = directory / "elo-test-rabbitmq.lock"
+        self._generation_path = directory / "elo-test-rabbitmq.generation"
+        self._file: Any = None
+        self._shared_depth = 0
+
+    def _lock(self, operation: int) -> None:
+        if self._file is None:  # held for the whole test session, closed at exit
+            self._file = self._lock_path.open("a+")
+            atexit.register(self._file.close)
+        fcntl.flock(self._file.fileno(), operation)
+
+    @contextlib.contextmanager
+    def shared(self) -> Iterator[None]:
+        if self._shared_depth == 0:
+            self._lock(fcntl.LOCK_SH)
+        self._shared_depth += 1
+        try:
+            yield
+        finally:
+            self._shared_depth -= 1
+            if self._shared_depth == 0:
+                self._lock(fcntl.LOCK_UN)
+
+    @contextlib.contextmanager
+    def alone(self) -> Iterator[None]:
+        self._lock(fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            self._generation_path.write_text(str(self.generation() + 1))
+            self._lock(fcntl.LOCK_SH if self._shared_depth else fcntl.LOCK_UN)
+
+    def generation(self) -> int:
+        try:
+            return int(self._generation_path.read_text() or 0)
+        except (OSError, ValueError):
+            return 0
+
+
+rabbitmq_guard = RabbitmqGuard()
+_rabbitmq_generations: dict[str, int] = {}
+
+
 @pytest.fixture
 def broker(backend: Backend) -> Iterator[Broker]:
     """A fresh StubBroker per test, or the session's RabbitMQ broker with its queues purged."""
@@ -203,12 +257,14 @@ def broker(backend: Backend) -> Iterator[Broker]:
         yield stub
         stub.close()
         return
-    rabbit = _rabbitmq_brokers.get(backend.broker_url)
-    if rabbit is None:
-        rabbit = _rabbitmq_brokers[backend.broker_url] = build_broker(backend.broker_url)
-    use_broker(rabbit)
-    _purge(rabbit)  # before each test, not after: the next test starts from empty queues either way
-    yield rabbit
+    with rabbitmq_guard.shared():
+        rabbit = _rabbitmq_brokers.get(backend.broker_url)
+        if rabbit is None or _rabbitmq_generations.get(backend.broker_url) != rabbitmq_guard.generation():
+            rabbit = _rabbitmq_brokers[backend.broker_url] = build_broker(backend.broker_url)
+            _rabbitmq_generations[backend.broker_url] = rabbitmq_guard.generation()
+        use_broker(rabbit)
+        _purge(rabbit)  # before each test, not after: the next test starts from empty queues either way
+        yield rabbit
 
 
 def _purge(broker: Broker) -> None:
@@ -466,3 +522,21 @@ def smtp_sink() -> Iterator[SmtpSink]:
     sink.port = controller.port
     yield sink
     controller.stop()
+
+
+# --- running on two cores ---------------------------------------------------------------------------
+
+_GROUPS = {"reliability": "processes", "deploy": "processes", "e2e": "browser"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist turns the group markers into node ids
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """With `-n 2 --dist loadgroup` (as `make test` runs), the tests that start whole process trees
+    run one after another on one worker, and the browser tests on one worker, while the other
+    worker takes the rest; two process trees at once would only slow each other down."""
+    tests_dir = Path(__file__).resolve().parent
+    for item in items:
+        relative = Path(str(item.path)).resolve().relative_to(tests_dir)
+        group = _GROUPS.get(relative.parts[0]) if len(relative.parts) > 1 else None
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))

@@ -20,7 +20,6 @@ from services.events.schemas import (
     EventInput,
     EventOut,
     EventUpdate,
-    PersonalDataRequest,
     RegistrationAnswer,
     RegistrationInput,
     RegistrationOut,
@@ -28,13 +27,15 @@ from services.events.schemas import (
 )
 from shared.auth import SERVICE_ROLE, require_role
 from shared.csvfile import csv_response
+from shared.privacy import PersonalDataRequest, email_hash
 from shared.schemas import QuerySchema
 
 blp = Blueprint("events_api", __name__, url_prefix="/api/v1", description="Events, registrations and feedback")
 
 
 class StatusFilter(QuerySchema):
-    status = fields.String(load_default=None, validate=validate.OneOf(("confirmed", "waitlisted", "cancelled")))
+    status = fields.String(load_default=None, validate=validate.OneOf(
+        ("pending", "confirmed", "waitlisted", "cancelled", "expired")))
 
 
 def _commit() -> None:
@@ -94,8 +95,10 @@ class EventRegistrations(MethodView):
     @blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": RegistrationInput}}})
     @blp.response(201, RegistrationAnswer)
     def post(self, event_id: int) -> dict[str, Any]:
-        """Register: `confirmed` (a seat) or `waitlisted`. The same address again keeps its place and
-        gets a fresh confirmation email. The body is checked (RegistrationInput) once the event is
+        """Register: `pending` (a seat held until the address is confirmed from the email; unconfirmed
+        it goes to the next person after ELO_REGISTRATION_HOLD_MINUTES), `confirmed` (a seat: the address
+        was confirmed before) or `waitlisted`. The same address again keeps its place and
+        gets a fresh email. The body is checked (RegistrationInput) once the event is
         known to be open, against its ways to take part and its questions."""
         body = request.get_json(silent=True)
         body = {} if body is None else body
@@ -104,8 +107,9 @@ class EventRegistrations(MethodView):
                                          default_language=_request_language())
         status = outcome.registration.status.value
         _commit()
-        detail = ("You have a seat. We sent a confirmation by email." if status == "confirmed"
-                  else "The event is full. You are on the waiting list; we sent a notice by email.")
+        detail = {"pending": "A seat is reserved for you. Confirm your registration from the link we sent by email.",
+                  "confirmed": "You have a seat. We sent a confirmation by email."}.get(
+            status, "The event is full. You are on the waiting list; we sent a notice by email.")
         return {"status": status, "event_id": event_id, "detail": detail}
 
     @require_role("organizer")
@@ -184,6 +188,18 @@ class RegistrationPromote(MethodView):
         return registration
 
 
+@blp.route("/registrations/<int:registration_id>/confirm")
+class RegistrationConfirm(MethodView):
+    @require_role("organizer")
+    @blp.response(200, RegistrationOut)
+    def post(self, registration_id: int) -> Registration:
+        """Confirm a pending registration by hand (the person confirmed it by phone, say): the held
+        seat becomes confirmed and the person gets the confirmation email. 409 unless pending."""
+        registration = registrations.confirm_address(db.session(), registration_id, by_organiser=True)
+        _commit()
+        return registration
+
+
 @blp.route("/registrations/<int:registration_id>/cancel")
 class RegistrationCancel(MethodView):
     @require_role("organizer")
@@ -201,7 +217,17 @@ class PersonalDataExport(MethodView):
     @blp.arguments(PersonalDataRequest)
     @blp.response(200)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
-        """Everything held about an address (for the subscriptions service's export)."""
-        exported = privacy.export_personal_data(db.session(), data["email"],
-                                                secret_key=current_app.config["SECRET_KEY"])
-        return {"service": "events", "data": exported}
+        """Everything held about an address, or the address with this keyed hash (for "my data")."""
+        address_hash = data.get("email_hash") or email_hash(current_app.config["SECRET_KEY"], data["email"])
+        return {"service": "events", "data": privacy.export_by_hash(db.session(), address_hash)}
+
+
+@blp.route("/personal-data/lookup")
+class PersonalDataLookup(MethodView):
+    @require_role(SERVICE_ROLE)
+    @blp.arguments(PersonalDataRequest)
+    @blp.response(200)
+    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Whether anything is held about the address (so a "my data" link is mailed only where there is data)."""
+        address_hash = data.get("email_hash") or email_hash(current_app.config["SECRET_KEY"], data["email"])
+        return {"service": "events", "holds": privacy.holds_personal_data(db.session(), address_hash)}

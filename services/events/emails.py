@@ -1,8 +1,10 @@
 """The emails the events service sends, as outbox rows for `mailer.send_email`.
 
-Each email has an idempotency key stable per purpose (`registration-confirmed:<id>:<n>`,
-`event-reminder:<id>:2d`, …): the mailer sends one key once, so a retried job or a
-doubled message never doubles an email. Emails go in the registrant's language.
+Each email has an idempotency key stable per purpose (`registration-confirmed:<id>.<created>:<n>`,
+`event-reminder:<id>.<created>:2d`, …): the mailer sends one key once, so a retried job or a
+doubled message never doubles an email. The registration's creation time beside its id keeps the
+key of one person's email from ever matching another person's (ids are never reused, and this
+holds even for a rebuilt database). Emails go in the registrant's language.
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from services.events import links
 from services.events.calendar import Personal, calendar_text, host_of
-from services.events.models import Event, EventMode, Participation, Registration
-from shared.contract import SEND_EMAIL, EmailRequest, dump_payload
+from services.events.models import Event, EventMode, Participation, Registration, RegistrationStatus
+from shared.contract import ANONYMOUS, SEND_EMAIL, EmailRequest, dump_payload
 from shared.db import utcnow
 from shared.outbox import enqueue
 
@@ -48,8 +50,8 @@ def event_context(event: Event, registration: Registration) -> dict[str, Any]:
         "address": event.address if event.mode is not EventMode.ONLINE else "",
         "online_url": event.online_url if sees_online_link(event, registration) else "",
         "event_url": links.event_url(event.slug),
-        "registration_url": links.registration_url(registration.id),
-        "calendar_url": links.personal_calendar_url(registration.id),
+        "registration_url": links.registration_url(registration),
+        "calendar_url": links.personal_calendar_url(registration),
         "organiser_name": event.organiser_name,
         "organiser_email": event.organiser_email,
         "personal": {"name": registration.name},
@@ -57,8 +59,23 @@ def event_context(event: Event, registration: Registration) -> dict[str, Any]:
     return context
 
 
+def ident(registration: Registration) -> str:
+    """The registration in idempotency keys: its id and creation time (`<id>.<created>`)."""
+    return f"{registration.id}.{links.registration_stamp(registration)}"
+
+
+def hold_context(registration: Registration) -> dict[str, Any]:
+    """The confirmation link, and for a held seat the time the hold ends (nothing once confirmed)."""
+    if registration.status is RegistrationStatus.PENDING and registration.hold_until is not None:
+        return {"confirm_url": links.confirm_url(registration), "hold_until": registration.hold_until.isoformat()}
+    if registration.status is RegistrationStatus.WAITLISTED and registration.address_confirmed_at is None:
+        return {"confirm_url": links.confirm_url(registration)}
+    return {}
+
+
 def send(session: Session, *, template: str, key: str, registration: Registration, event: Event,
-         extra: dict[str, Any] | None = None, with_ics: bool = False) -> None:
+         extra: dict[str, Any] | None = None, with_ics: bool = False, cause: str | None = None) -> None:
+    """`cause=ANONYMOUS` for mail that anyone typing the address can cause (the mailer caps it)."""
     context = event_context(event, registration)
     context.update(extra or {})
     payload = dump_payload(EmailRequest, {
@@ -69,6 +86,7 @@ def send(session: Session, *, template: str, key: str, registration: Registratio
         "context": context,
         "attachments": [ics_attachment(event, registration)] if with_ics else [],
         "origin": str(current_app.config.get("SERVICE", "events")),
+        "cause": cause,
     })
     enqueue(session, SEND_EMAIL, payload)
 
@@ -79,10 +97,12 @@ REPEAT_CONFIRMATION_AFTER = dt.timedelta(minutes=10)
 
 
 def confirmation(session: Session, event: Event, registration: Registration, *, repeat: bool = False,
-                 now: dt.datetime | None = None) -> None:
-    """Confirmed → confirmation with .ics; waitlisted → waiting-list notice.
+                 now: dt.datetime | None = None, cause: str | None = ANONYMOUS) -> None:
+    """Pending → "confirm your registration" with the link; confirmed → confirmation with .ics;
+    waitlisted → waiting-list notice (with the link while the address is unconfirmed).
 
     A repeat registration gets a fresh one, unless the last one went out moments ago (by `now`).
+    `cause=None` for the confirmation the person asked for from the email's link (not anonymous).
     """
     now = now or utcnow()
     last = registration.last_confirmation_at
@@ -91,33 +111,36 @@ def confirmation(session: Session, event: Event, registration: Registration, *, 
     registration.last_confirmation_at = now
     registration.confirmations_sent += 1
     n = registration.confirmations_sent
-    if registration.holds_seat:
-        send(session, template="registration-confirmed", key=f"registration-confirmed:{registration.id}:{n}",
-             registration=registration, event=event, with_ics=True)
+    if registration.status is RegistrationStatus.PENDING:
+        send(session, template="registration-pending", key=f"registration-pending:{ident(registration)}:{n}",
+             registration=registration, event=event, extra=hold_context(registration), cause=ANONYMOUS)
+    elif registration.holds_seat:
+        send(session, template="registration-confirmed", key=f"registration-confirmed:{ident(registration)}:{n}",
+             registration=registration, event=event, with_ics=True, cause=cause)
     else:
-        send(session, template="registration-waitlisted", key=f"registration-waitlisted:{registration.id}:{n}",
-             registration=registration, event=event)
+        send(session, template="registration-waitlisted", key=f"registration-waitlisted:{ident(registration)}:{n}",
+             registration=registration, event=event, extra=hold_context(registration), cause=ANONYMOUS)
 
 
 def promotion(session: Session, event: Event, registration: Registration) -> None:
     stamp = registration.queued_at.strftime("%Y%m%d%H%M%S%f")
-    send(session, template="registration-promoted", key=f"registration-promoted:{registration.id}:{stamp}",
-         registration=registration, event=event, with_ics=True)
+    send(session, template="registration-promoted", key=f"registration-promoted:{ident(registration)}:{stamp}",
+         registration=registration, event=event, extra=hold_context(registration), with_ics=registration.holds_seat)
 
 
 def cancellation(session: Session, event: Event, registration: Registration) -> None:
     stamp = registration.queued_at.strftime("%Y%m%d%H%M%S%f")
-    send(session, template="registration-cancelled", key=f"registration-cancelled:{registration.id}:{stamp}",
+    send(session, template="registration-cancelled", key=f"registration-cancelled:{ident(registration)}:{stamp}",
          registration=registration, event=event)
 
 
 def change_notice(session: Session, event: Event, registration: Registration) -> None:
-    send(session, template="event-changed", key=f"event-changed:{registration.id}:{event.sequence}",
+    send(session, template="event-changed", key=f"event-changed:{ident(registration)}:{event.sequence}",
          registration=registration, event=event, with_ics=registration.holds_seat)
 
 
 def event_cancelled(session: Session, event: Event, registration: Registration) -> None:
-    send(session, template="event-cancelled", key=f"event-cancelled:{registration.id}:{event.sequence}",
+    send(session, template="event-cancelled", key=f"event-cancelled:{ident(registration)}:{event.sequence}",
          registration=registration, event=event, with_ics=True)
 
 
@@ -128,10 +151,10 @@ def reminder(session: Session, event: Event, registration: Registration, label: 
     if starts_at is not None and starts_at != event.starts_at:
         ends_at = starts_at + (event.ends_at - event.starts_at)
         extra.update(starts_at=starts_at.isoformat(), ends_at=ends_at.isoformat())
-    send(session, template="event-reminder", key=f"event-reminder:{registration.id}:{label}",
+    send(session, template="event-reminder", key=f"event-reminder:{ident(registration)}:{label}",
          registration=registration, event=event, extra=extra)
 
 
 def feedback_request(session: Session, event: Event, registration: Registration) -> None:
-    send(session, template="feedback-request", key=f"feedback-request:{registration.id}",
-         registration=registration, event=event, extra={"feedback_url": links.feedback_url(registration.id)})
+    send(session, template="feedback-request", key=f"feedback-request:{ident(registration)}",
+         registration=registration, event=event, extra={"feedback_url": links.feedback_url(registration)})

@@ -1,4 +1,4 @@
-"""Scheduler handlers of the events service: reminders and feedback requests.
+"""Scheduler handlers of the events service: reminders, feedback requests and the end of a seat hold.
 
 Each is a job row with `due_at` (see operations.schedule.schedule_event_jobs), claimed with row locks
 by a scheduler tick, so two schedulers never run one twice; the emails also carry stable
@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from services.events.operations import feedback, schedule
+from services.events.operations import feedback, registrations, schedule, seats
+from shared.db import utcnow
 from shared.models import Job
 from shared.scheduler import job_handler
 
@@ -23,3 +24,10 @@ def remind(session: Session, job: Job) -> None:
 @job_handler(schedule.FEEDBACK_JOB)
 def request_feedback(session: Session, job: Job) -> None:
     feedback.send_feedback_requests(session, int(job.payload["event_id"]))
+
+
+@job_handler(seats.HOLD_JOB)
+def end_hold(session: Session, job: Job) -> None:
+    """A seat held unconfirmed until `due_at` goes to the next person (unless confirmed meanwhile).
+    The clock is the job's due time or now, whichever is later, so a late run ends the hold too."""
+    registrations.end_hold(session, int(job.payload["registration_id"]), max(utcnow(), job.due_at))

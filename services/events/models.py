@@ -49,9 +49,18 @@ class Participation(enum.Enum):
 
 
 class RegistrationStatus(enum.Enum):
+    """pending: holds a seat until the address is confirmed from the email (or the hold expires);
+    confirmed: a seat; waitlisted: in the queue; cancelled; expired: an unconfirmed hold that ended."""
+
+    PENDING = "pending"
     CONFIRMED = "confirmed"
     WAITLISTED = "waitlisted"
     CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+SEAT_STATUSES = (RegistrationStatus.PENDING, RegistrationStatus.CONFIRMED)
+ACTIVE_STATUSES = (RegistrationStatus.PENDING, RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
 
 
 class Event(Base):
@@ -125,8 +134,11 @@ class Event(Base):
 
 
 class Registration(Base):
-    """One person's registration for one event: a seat (confirmed), a place in the waiting list
-    (waitlisted, ordered by `queued_at`, id) or cancelled. One row per address and event."""
+    """One person's registration for one event: a seat held until the address is confirmed
+    (pending, until `hold_until`), a seat (confirmed), a place in the waiting list (waitlisted,
+    ordered by `queued_at`, id), cancelled or expired. One row per address and event.
+    `address_confirmed_at`: when the person confirmed the address from the email (or the organiser
+    confirmed it by hand); a waiting person with a confirmed address gets a freed seat outright."""
 
     __tablename__ = "registrations"
     __table_args__ = (
@@ -150,6 +162,8 @@ class Registration(Base):
     confirmations_sent: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     last_confirmation_at: Mapped[dt.datetime | None]
     promoted_at: Mapped[dt.datetime | None]
+    hold_until: Mapped[dt.datetime | None]
+    address_confirmed_at: Mapped[dt.datetime | None]
     cancelled_at: Mapped[dt.datetime | None]
     checked_in: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     erased_at: Mapped[dt.datetime | None]
@@ -166,6 +180,16 @@ class Registration(Base):
     @classmethod
     def _holds_seat_expression(cls) -> ColumnElement[bool]:
         return cls.status == RegistrationStatus.CONFIRMED
+
+    @hybrid_property
+    def takes_seat(self) -> bool:
+        """Confirmed or pending: counts against the capacity."""
+        return self.status in SEAT_STATUSES
+
+    @takes_seat.inplace.expression
+    @classmethod
+    def _takes_seat_expression(cls) -> ColumnElement[bool]:
+        return cls.status.in_(SEAT_STATUSES)
 
 
 class FeedbackResponse(Base):

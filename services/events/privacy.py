@@ -14,12 +14,18 @@ from services.events.models import Event, FeedbackResponse, Registration, Regist
 from services.events.operations.events import lock_event
 from services.events.operations.seats import fill_free_seats
 from shared.db import utcnow
-from shared.privacy import email_hash, forget_in_outbox
+from shared.privacy import forget_in_outbox
 
 
-def export_personal_data(session: Session, email: str, *, secret_key: str) -> dict[str, Any]:
-    """Everything held about an address: registrations with their answers, and feedback given."""
-    address_hash = email_hash(secret_key, email)
+def holds_personal_data(session: Session, address_hash: str) -> bool:
+    """Whether any registration (erased ones have another hash) belongs to the address with this keyed hash."""
+    found = session.scalar(select(Registration.id).where(Registration.email_hash == address_hash).limit(1))
+    return found is not None
+
+
+def export_by_hash(session: Session, address_hash: str) -> dict[str, Any]:
+    """Everything held about the address with this keyed hash (`shared.privacy.email_hash`): registrations with
+    their answers, and feedback given."""
     registrations = list(session.scalars(select(Registration).where(Registration.email_hash == address_hash)
                                          .order_by(Registration.id)))
     feedback = list(session.scalars(select(FeedbackResponse).where(
@@ -41,7 +47,7 @@ def export_personal_data(session: Session, email: str, *, secret_key: str) -> di
 
 
 def erase_person(session: Session, address_hash: str) -> int:
-    """Erase an address: names, addresses and free-text answers go; anonymous counts stay.
+    """Erase an address: names, addresses, organisations and free-text answers go; anonymous counts stay.
 
     An active registration for an event still to come is cancelled first, so its seat is freed.
     Returns how many registrations were erased.
@@ -54,9 +60,10 @@ def erase_person(session: Session, address_hash: str) -> int:
         session.refresh(registration)
         if registration.erased_at is not None:  # a concurrent run of the same erasure got here first
             continue
-        freed = registration.holds_seat and event.ends_at > now
+        freed = registration.takes_seat and event.ends_at > now
         if freed or (registration.status is RegistrationStatus.WAITLISTED):
             registration.status, registration.cancelled_at = RegistrationStatus.CANCELLED, now
+            registration.hold_until = None
         if registration.email:
             forget_in_outbox(session, registration.email)
         _anonymise(session, event, registration, now)
@@ -71,6 +78,7 @@ def _anonymise(session: Session, event: Event, registration: Registration, now: 
     text_keys = {q["key"] for q in event.questions if q["type"] == "text"}
     registration.name = ""
     registration.email = ""
+    registration.organisation = ""
     registration.email_hash = f"erased-{secrets.token_hex(25)}"
     registration.dietary_needs = registration.accessibility_needs = ""
     registration.answers = {k: v for k, v in registration.answers.items() if k not in text_keys}

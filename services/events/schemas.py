@@ -25,7 +25,7 @@ from services.events import links
 from services.events.models import Event, EventKind, EventMode, Participation, Visibility
 from shared.labels import THEMES
 from shared.privacy import normalise_email
-from shared.schemas import BodySchema, QuerySchema
+from shared.schemas import BodySchema, QuerySchema, StrictBoolean, StrictInteger, rule
 from shared.settings import LANGUAGES
 
 QUESTION_TYPES = ("text", "single", "multiple", "yes-no")
@@ -56,8 +56,9 @@ class Question(Schema):
     key = fields.String(required=True, validate=KEY)
     type = fields.String(required=True, validate=validate.OneOf(QUESTION_TYPES))
     label = fields.Nested(LocalisedText, required=True)
-    required = fields.Boolean(load_default=False)
-    options = fields.List(fields.Nested(ChoiceOption), load_default=list)
+    required = StrictBoolean(load_default=False)
+    options = fields.List(fields.Nested(ChoiceOption), load_default=list,
+                          metadata=rule("A single or multiple choice question needs at least two options."))
 
     @validates_schema
     def _choices_have_options(self, data: dict[str, Any], **_kwargs: Any) -> None:
@@ -84,25 +85,29 @@ class EventInput(BodySchema):
     themes = fields.List(fields.String(validate=validate.OneOf(THEMES)), load_default=list)
     languages = fields.List(fields.String(validate=validate.OneOf(LANGUAGES)), load_default=lambda: ["fi"])
     starts_at = fields.DateTime(required=True)
-    ends_at = fields.DateTime(required=True)
-    timezone = fields.String(load_default="Europe/Helsinki")
+    ends_at = fields.DateTime(required=True, metadata=rule("After starts_at."))
+    timezone = fields.String(load_default="Europe/Helsinki",
+                             metadata=rule("An IANA time zone name, such as Europe/Helsinki."))
     mode = fields.String(required=True, validate=validate.OneOf(_enum_values(EventMode)))
-    address = fields.String(load_default="", validate=validate.Length(max=300))
+    address = fields.String(load_default="", validate=validate.Length(max=300),
+                            metadata=rule("Required (not blank) when mode is onsite or hybrid."))
     online_url = fields.String(load_default="", validate=[
         validate.Length(max=500), validate.Regexp(r"^(https?://\S+)?$", error="Give a web address starting with https://.")])
-    capacity = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0, max=100000))
-    onsite_capacity = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0, max=100000))
-    remote_capacity = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0, max=100000))
+    capacity = StrictInteger(load_default=None, allow_none=True, validate=validate.Range(min=0, max=100000))
+    onsite_capacity = StrictInteger(load_default=None, allow_none=True, validate=validate.Range(min=0, max=100000))
+    remote_capacity = StrictInteger(load_default=None, allow_none=True, validate=validate.Range(min=0, max=100000))
     registration_opens_at = fields.DateTime(load_default=None, allow_none=True)
     registration_closes_at = fields.DateTime(load_default=None, allow_none=True)
     visibility = fields.String(load_default="public", validate=validate.OneOf(_enum_values(Visibility)))
     organiser_name = fields.String(load_default="", validate=validate.Length(max=200))
     organiser_email = fields.Email(load_default="")
-    rrule = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+    rrule = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300),
+                          metadata=rule("An RFC 5545 recurrence rule without the RRULE: prefix, e.g. "
+                                        "FREQ=MONTHLY;BYDAY=2TU;COUNT=6."))
     exdates = fields.List(fields.Date(), load_default=list)
     questions = fields.List(fields.Nested(Question), load_default=list)
     feedback_questions = fields.List(fields.Nested(FeedbackQuestion), load_default=list)
-    reminder_minutes = fields.List(fields.Integer(validate=validate.Range(min=5, max=60 * 24 * 30)),
+    reminder_minutes = fields.List(StrictInteger(validate=validate.Range(min=5, max=60 * 24 * 30)),
                                    load_default=lambda: [2 * 24 * 60, 120])
     slug = fields.String(load_default=None, allow_none=True,
                          validate=validate.Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", error="Use a-z, 0-9 and -."))
@@ -211,6 +216,8 @@ class Text(fields.String):
     """Free text: trimmed; absent or null counts as empty; `blank=False` requires some text."""
 
     def __init__(self, limit: int, *, blank: bool = True, **kwargs: Any) -> None:
+        documented: dict[str, Any] = {"maxLength": limit, **({} if blank else {"pattern": r"\S"})}
+        kwargs["metadata"] = {**documented, **kwargs.get("metadata", {})}
         super().__init__(required=not blank, **kwargs)  # documents it; absence is read as "" below
         self.limit = limit
         self.blank = blank
@@ -292,16 +299,20 @@ class RegistrationInput(BodySchema):
     """
 
     name = Text(200, blank=False)
-    email = Text(254, blank=False, validate=validate.Regexp(EMAIL_PATTERN, error=INVALID_EMAIL))
+    email = Text(254, blank=False, validate=validate.Regexp(EMAIL_PATTERN, error=INVALID_EMAIL),
+                 metadata={"pattern": EMAIL_PATTERN.pattern})
     organisation = Text(200)
     participation = fields.Raw(error_messages={"null": REQUIRED},  # always given: see _defaults
-                               metadata={"type": "string", "enum": [p.value for p in Participation]})
+                               metadata={"type": "string", "enum": [p.value for p in Participation],
+                                         **rule("One of the event's ways to take part; may be left out when "
+                                                "the event offers only one.")})
     language = fields.Raw(error_messages={"null": REQUIRED},
                           metadata={"type": "string", "enum": list(LANGUAGES)})
     dietary_needs = Text(1000)
     accessibility_needs = Text(1000)
     answers = fields.Raw(load_default=None, allow_none=True, metadata={
-        "type": "object", "description": "Answers to the event's own questions, by question key"})
+        "type": "object", **rule("Answers to the event's own questions, by question key: every required "
+                                 "question answered, a choice answered with its options' values.")})
 
     def __init__(self, *, event: Event | None = None, default_language: str = "fi", **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -348,7 +359,7 @@ class RegistrationInput(BodySchema):
 
 
 class RegistrationAnswer(Schema):
-    status = fields.String()
+    status = fields.String(metadata={"enum": ["pending", "confirmed", "waitlisted"]})
     event_id = fields.Integer()
     detail = fields.String()
 
@@ -363,15 +374,14 @@ class RegistrationOut(Schema):
     dietary_needs = fields.String()
     accessibility_needs = fields.String()
     answers = fields.Dict()
-    status = fields.Function(lambda r: r.status.value)
+    status = fields.Function(lambda r: r.status.value, metadata={
+        "enum": ["pending", "confirmed", "waitlisted", "cancelled", "expired"]})
+    hold_until = fields.DateTime(allow_none=True, metadata={"description": "When a pending seat is released"})
+    address_confirmed_at = fields.DateTime(allow_none=True)
     queued_at = fields.DateTime()
     checked_in = fields.Boolean()
     created_at = fields.DateTime()
 
 
 class RegistrationPatch(BodySchema):
-    checked_in = fields.Boolean(required=True)
-
-
-class PersonalDataRequest(BodySchema):
-    email = fields.Email(required=True)
+    checked_in = StrictBoolean(required=True)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import hmac
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
 
 from flask import current_app
 from flask.views import MethodView
@@ -18,7 +20,6 @@ from services.mailer.schemas import (
     CampaignOut,
     DeliveryOut,
     DeliveryQuery,
-    PersonalDataIn,
     PersonalDataOut,
     PreviewIn,
     PreviewOut,
@@ -26,6 +27,10 @@ from services.mailer.schemas import (
 from shared.auth import SERVICE_ROLE, bearer_token, require_role
 from shared.db import utcnow
 from shared.errors import ServiceUnavailable, Unauthorized
+from shared.privacy import PersonalDataRequest, email_hash
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 blp = Blueprint("mailer_api", __name__, url_prefix="/api/v1",
                 description="Delivery log, bounces, previews, personal data")
@@ -66,24 +71,6 @@ class Previews(MethodView):
                                          personal=data["personal"], list_mail=data["list_mail"])
 
 
-@blp.route("/bounces")
-class Bounces(MethodView):
-    @blp.arguments(BounceIn)
-    @blp.response(200, BounceOut)
-    def post(self, data: dict[str, Any]) -> dict[str, Any]:
-        """Record a hard bounce or complaint (the relay's webhook, `Authorization: Bearer <ELO_BOUNCE_SECRET>`).
-
-        The address gets no more list mail and the subscriptions service is told.
-        """
-        _check_bounce_secret()
-        session = db.session()
-        recorded = operations.record_suppression(session, secret_key=current_app.config["SECRET_KEY"],
-                                                 email=data["email"], reason=data["type"],
-                                                 occurred_at=data["occurred_at"] or utcnow(), detail=data["detail"])
-        session.commit()
-        return {"recorded": recorded}
-
-
 def _check_bounce_secret() -> None:
     secret = current_app.config["ELO_SETTINGS"].bounce_secret
     if not secret:
@@ -93,12 +80,55 @@ def _check_bounce_secret() -> None:
         raise Unauthorized("The bounce secret is missing or wrong.")
 
 
+def bounce_secret_required(view: Callable[P, R]) -> Callable[P, R]:
+    """The relay's secret is checked before the body: without it the answer is 401, whatever was sent."""
+    @functools.wraps(view)
+    def checked(*args: P.args, **kwargs: P.kwargs) -> R:
+        _check_bounce_secret()
+        return view(*args, **kwargs)
+
+    checked.authenticate_first = _check_bounce_secret  # type: ignore[attr-defined]  # shared.web: before input
+    return checked
+
+
+@blp.route("/bounces")
+class Bounces(MethodView):
+    @bounce_secret_required
+    @blp.arguments(BounceIn)
+    @blp.response(200, BounceOut)
+    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Record a hard bounce or complaint (the relay's webhook, `Authorization: Bearer <ELO_BOUNCE_SECRET>`).
+
+        The address gets no more list mail and the subscriptions service is told.
+        """
+        session = db.session()
+        recorded = operations.record_suppression(session, secret_key=current_app.config["SECRET_KEY"],
+                                                 email=data["email"], reason=data["type"],
+                                                 occurred_at=data["occurred_at"] or utcnow(), detail=data["detail"])
+        session.commit()
+        return {"recorded": recorded}
+
+
 @blp.route("/personal-data/export")
 class PersonalDataExport(MethodView):
     @require_role(SERVICE_ROLE)
-    @blp.arguments(PersonalDataIn)
+    @blp.arguments(PersonalDataRequest)
     @blp.response(200, PersonalDataOut)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
-        """Everything the mailer holds about an address (GDPR export, for the subscriptions service)."""
-        exported = privacy.export(db.session(), secret_key=current_app.config["SECRET_KEY"], email=data["email"])
+        """Everything the mailer holds about an address, or the address with this keyed hash (GDPR export)."""
+        exported = privacy.export_by_hash(db.session(), _address_hash(data))
         return {"service": "mailer", "data": exported}
+
+
+@blp.route("/personal-data/lookup")
+class PersonalDataLookup(MethodView):
+    @require_role(SERVICE_ROLE)
+    @blp.arguments(PersonalDataRequest)
+    @blp.response(200)
+    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Whether the mailer holds the address in clear (so a "my data" link is mailed only where there is data)."""
+        return {"service": "mailer", "holds": privacy.holds(db.session(), _address_hash(data))}
+
+
+def _address_hash(data: dict[str, Any]) -> str:
+    return str(data.get("email_hash") or email_hash(current_app.config["SECRET_KEY"], data["email"]))

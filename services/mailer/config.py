@@ -20,6 +20,7 @@ class MailerConfig:
     signer: DkimSigner | None
     mail_rate: float | None
     redis_url: str | None
+    anonymous_mail_per_day: int = 3
 
     @classmethod
     def from_settings(cls, settings: Settings) -> MailerConfig:
@@ -31,6 +32,7 @@ class MailerConfig:
             signer=signer_for(settings.dkim_domain, settings.dkim_selector, settings.dkim_key_file),
             mail_rate=settings.mail_rate,
             redis_url=settings.redis_url,
+            anonymous_mail_per_day=settings.anonymous_mail_per_day,
         )
 
 

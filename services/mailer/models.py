@@ -53,6 +53,7 @@ class Delivery(Base):
     email_hash: Mapped[str] = mapped_column(String(64), index=True)
     list_mail: Mapped[bool] = mapped_column(default=False)
     origin: Mapped[str | None] = mapped_column(String(50))
+    cause: Mapped[str | None] = mapped_column(String(20))  # "anonymous": capped per address (EmailRequest.cause)
     status: Mapped[DeliveryStatus] = mapped_column(stored_enum(DeliveryStatus, "delivery_status"),
                                                    default=DeliveryStatus.QUEUED)
     attempts: Mapped[int] = mapped_column(default=0, server_default=text("0"))

@@ -43,12 +43,13 @@ def index() -> str:
 def outbox() -> str:
     if not _captures():
         return render_template("mailer/index.html", captures=False)
-    page = max(1, request.args.get("page", 1, type=int) or 1)
     session = db.session()
     total = session.scalar(select(func.count()).select_from(CapturedMail)) or 0
+    pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
+    # Past the last page shows the last page: a huge number must not reach the database's OFFSET (a 500).
+    page = min(pages, max(1, request.args.get("page", 1, type=int) or 1))
     mails = session.scalars(select(CapturedMail).order_by(CapturedMail.id.desc())
                             .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
-    pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
     return render_template("mailer/outbox.html", mails=mails, page=page, pages=pages, total=total)
 
 

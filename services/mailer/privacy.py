@@ -16,7 +16,19 @@ from shared.privacy import email_hash, forget_in_outbox, normalise_email
 
 def export(session: Session, *, secret_key: str, email: str) -> dict[str, Any]:
     """Everything the mailer holds about `email` (GDPR export)."""
-    hashed = email_hash(secret_key, email)
+    return export_by_hash(session, email_hash(secret_key, email))
+
+
+def holds(session: Session, hashed: str) -> bool:
+    """Whether the mailer still holds the address with this keyed hash in clear (a delivery or captured mail);
+    after an erasure it does not, though the hashed delivery counts and suppression stay."""
+    delivery = select(Delivery.id).where(Delivery.email_hash == hashed, Delivery.recipient.is_not(None)).limit(1)
+    captured = select(CapturedMail.id).where(CapturedMail.email_hash == hashed).limit(1)
+    return session.scalar(delivery) is not None or session.scalar(captured) is not None
+
+
+def export_by_hash(session: Session, hashed: str) -> dict[str, Any]:
+    """Everything the mailer holds about the address with this keyed hash (GDPR export)."""
     deliveries = session.scalars(select(Delivery).where(Delivery.email_hash == hashed).order_by(Delivery.id)).all()
     suppressions = session.scalars(select(Suppression).where(Suppression.email_hash == hashed)).all()
     return {

@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from services.mailer.models import DeliveryStatus
 from shared.contract import TEMPLATE_NAME
-from shared.schemas import BodySchema, QuerySchema
+from shared.schemas import BodySchema, QuerySchema, StrictBoolean, rule
 from shared.settings import LANGUAGES
 
 
@@ -52,10 +52,6 @@ class BounceOut(Schema):
     recorded = fields.Boolean(metadata={"description": "False when the address was already suppressed"})
 
 
-class PersonalDataIn(BodySchema):
-    email = fields.Email(required=True)
-
-
 class PersonalDataOut(Schema):
     service = fields.String()
     data = fields.Dict()
@@ -63,15 +59,17 @@ class PersonalDataOut(Schema):
 
 class PreviewIn(BodySchema):
     template = fields.String(required=True, validate=TEMPLATE_NAME,
-                             metadata={"description": "The email template, e.g. `newsletter-issue`"})
+                             metadata=rule("A template the mailer has in that language.",
+                                           "The email template, e.g. `newsletter-issue`."))
     language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
     context = fields.Dict(keys=fields.String(), load_default=dict,
                           metadata={"description": "The context the message would carry (as in EmailRequest)"})
     personal = fields.Dict(keys=fields.String(validate=validate.Regexp(r"^[a-z][a-z0-9_]{0,63}$")),
                            values=fields.String(), load_default=None, allow_none=True,
-                           metadata={"description": "The recipient's values (`name`, `email`, `unsubscribe_url`, "
-                                                    "…); those not given are examples that lead nowhere personal"})
-    list_mail = fields.Boolean(load_default=True,
+                           metadata=rule("Keys are a lowercase letter, then up to 63 of a-z, 0-9 and _.",
+                                         "The recipient's values (`name`, `email`, `unsubscribe_url`, …); those "
+                                         "not given are examples that lead nowhere personal."))
+    list_mail = StrictBoolean(load_default=True,
                                metadata={"description": "Render as list mail (footer with unsubscribe and "
                                                         "preference links), as a newsletter is sent"})
 

@@ -7,6 +7,8 @@
     try:
         upcoming = events.upcoming_events(limit=5)          # public, no token
         exported = events.export_personal_data("anna@example.fi")  # service token
+        exported = events.export_personal_data(email_hash=hashed)   # or by shared.privacy.email_hash
+        held = events.holds_personal_data(email_hash=hashed)        # True when any registration is held
     except ServiceCallFailed:
         ...  # events did not answer, answered with an error, or with an unexpected body
 
@@ -61,7 +63,15 @@ class UpcomingEventAnswer(AnswerSchema):
 
 
 class PersonalDataRequest(AnswerSchema):
-    email = fields.Email(required=True)
+    """The address, or its keyed hash (`shared.privacy.email_hash`)."""
+
+    email = fields.Email()
+    email_hash = fields.String()
+
+
+class HoldsAnswer(AnswerSchema):
+    service = fields.String(required=True)
+    holds = fields.Boolean(required=True)
 
 
 class PersonalData(AnswerSchema):
@@ -90,8 +100,20 @@ class EventsClient(ServiceClient):
         response = self.request("GET", path, authenticated=False, timeout=UPCOMING_TIMEOUT)
         return cast("list[UpcomingEvent]", self.load(UpcomingEventAnswer(), response.body, many=True))
 
-    def export_personal_data(self, email: str) -> dict[str, Any]:
-        """`{"service": "events", "data": {"registrations": [...], "feedback": [...]}}` for the address."""
-        response = self.request("POST", "/api/v1/personal-data/export", body={"email": email},
+    def export_personal_data(self, email: str | None = None, *, email_hash: str | None = None) -> dict[str, Any]:
+        """`{"service": "events", "data": {...}}` for the address, or for the address with this keyed hash."""
+        response = self.request("POST", "/api/v1/personal-data/export", body=_who(email, email_hash),
                                 body_schema=PersonalDataRequest())
         return cast("dict[str, Any]", self.load(PersonalDataAnswer(), response.body))
+
+    def holds_personal_data(self, email: str | None = None, *, email_hash: str | None = None) -> bool:
+        """Whether events holds anything about the address (or the address with this keyed hash)."""
+        response = self.request("POST", "/api/v1/personal-data/lookup", body=_who(email, email_hash),
+                                body_schema=PersonalDataRequest())
+        return bool(self.load(HoldsAnswer(), response.body)["holds"])
+
+
+def _who(email: str | None, email_hash: str | None) -> dict[str, str]:
+    if (email is None) == (email_hash is None):
+        raise ValueError("Give either email or email_hash.")
+    return {"email": email} if email is not None else {"email_hash": str(email_hash)}

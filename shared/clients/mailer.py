@@ -10,7 +10,8 @@
         preview = mailer.preview("newsletter-issue", "fi", context,      # as the recipient reads it
                                  personal={"unsubscribe_url": url, "preferences_url": url})
         preview.subject, preview.html, preview.text
-        exported = mailer.export_personal_data("anna@example.fi")
+        exported = mailer.export_personal_data("anna@example.fi")  # or email_hash=shared.privacy.email_hash(...)
+        held = mailer.holds_personal_data(email_hash=hashed)        # the address is still held in clear
         exported["service"] == "mailer"; exported["data"]["deliveries"], exported["data"]["suppressions"]
     except ServiceCallFailed:
         ...  # the mailer did not answer, answered with an error, or with an unexpected body
@@ -96,7 +97,15 @@ class PreviewAnswer(AnswerSchema):
 
 
 class PersonalDataRequest(Schema):
-    email = fields.Email(required=True)
+    """The address, or its keyed hash (`shared.privacy.email_hash`)."""
+
+    email = fields.Email()
+    email_hash = fields.String()
+
+
+class HoldsAnswer(AnswerSchema):
+    service = fields.String(required=True)
+    holds = fields.Boolean(required=True)
 
 
 class PersonalData(AnswerSchema):
@@ -133,8 +142,20 @@ class MailerClient(ServiceClient):
         response = self.request("POST", "/api/v1/previews", body=body, body_schema=PreviewRequest())
         return cast("Preview", self.load(PreviewAnswer(), response.body))
 
-    def export_personal_data(self, email: str) -> dict[str, Any]:
-        """`{"service": "mailer", "data": {"deliveries": [...], "suppressions": [...]}}` for the address."""
-        response = self.request("POST", "/api/v1/personal-data/export", body={"email": email},
+    def export_personal_data(self, email: str | None = None, *, email_hash: str | None = None) -> dict[str, Any]:
+        """`{"service": "mailer", "data": {...}}` for the address, or for the address with this keyed hash."""
+        response = self.request("POST", "/api/v1/personal-data/export", body=_who(email, email_hash),
                                 body_schema=PersonalDataRequest())
         return cast("dict[str, Any]", self.load(PersonalDataAnswer(), response.body))
+
+    def holds_personal_data(self, email: str | None = None, *, email_hash: str | None = None) -> bool:
+        """Whether mailer holds anything about the address (or the address with this keyed hash)."""
+        response = self.request("POST", "/api/v1/personal-data/lookup", body=_who(email, email_hash),
+                                body_schema=PersonalDataRequest())
+        return bool(self.load(HoldsAnswer(), response.body)["holds"])
+
+
+def _who(email: str | None, email_hash: str | None) -> dict[str, str]:
+    if (email is None) == (email_hash is None):
+        raise ValueError("Give either email or email_hash.")
+    return {"email": email} if email is not None else {"email_hash": str(email_hash)}

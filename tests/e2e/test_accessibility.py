@@ -152,8 +152,8 @@ def personal_pages(apps: dict[str, Flask]) -> list[str]:
         outcome = event_registrations.register(
             session, event.id, {"name": "Aino", "email": "aino@example.fi", "participation": "remote"},
             secret_key=events.config["SECRET_KEY"])
-        registration_id = outcome.registration.id
-        urls += [event_links.registration_url(registration_id), event_links.feedback_url(registration_id)]
+        urls += [event_links.registration_url(outcome.registration), event_links.feedback_url(outcome.registration),
+                 event_links.confirm_url(outcome.registration)]
     return [*urls, "/events/no-such-event-here"]
 
 

@@ -53,19 +53,19 @@ def test_200_registrations_for_20_seats_with_8_server_threads(apps, backend, sen
         with ThreadPoolExecutor(max_workers=32) as pool:
             answers = list(pool.map(one, range(REGISTRANTS)))
         assert collections.Counter(status for status, _ in answers) == {201: REGISTRANTS}
-        assert collections.Counter(body["status"] for _, body in answers) == {"confirmed": SEATS,
+        assert collections.Counter(body["status"] for _, body in answers) == {"pending": SEATS,
                                                                               "waitlisted": REGISTRANTS - SEATS}
         with db.transaction() as session:
             rows = session.scalars(select(Registration).order_by(Registration.queued_at, Registration.id)).all()
-            confirmed = [r for r in rows if r.status is RegistrationStatus.CONFIRMED]
+            holding = [r for r in rows if r.status is RegistrationStatus.PENDING]
             first_five = [r.email for r in rows if r.status is RegistrationStatus.WAITLISTED][:5]
         assert len(rows) == REGISTRANTS
-        assert len(confirmed) == SEATS
+        assert len(holding) == SEATS
         with app.app_context():
-            cancel_urls = [base + "/" + links.registration_url(r.id).split("/events/", 1)[1] for r in confirmed[:5]]
+            cancel_urls = [base + "/" + links.registration_url(r).split("/events/", 1)[1] for r in holding[:5]]
         with ThreadPoolExecutor(max_workers=5) as pool:
             assert [status for status, _ in pool.map(_post, cancel_urls)] == [200] * 5
     promoted = sent_emails("registration-promoted")
     assert sorted(p["recipient"]["email"] for p in promoted) == sorted(first_five)
     assert len({p["idempotency_key"] for p in promoted}) == 5
-    assert len(sent_emails("registration-confirmed")) == SEATS
+    assert len(sent_emails("registration-pending")) == SEATS

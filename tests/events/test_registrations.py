@@ -25,6 +25,15 @@ def _post(client, event_id, **body):
     return client.post(f"/events/api/v1/events/{event_id}/registrations", json=body)
 
 
+def _confirm(client, sent_emails, email):
+    """The person opens the link in the email and presses the button (only the POST confirms)."""
+    link = next(m["context"]["confirm_url"] for m in reversed(sent_emails())
+                if m["recipient"]["email"] == email and m["context"].get("confirm_url"))
+    path = link.removeprefix("http://127.0.0.1:8000")
+    assert client.get(path).status_code == 200
+    return client.post(path)
+
+
 def _rows(event_id):
     with db.transaction() as session:
         return session.scalar(select(func.count()).select_from(Registration).where(Registration.event_id == event_id))
@@ -35,9 +44,13 @@ def test_seats_then_waiting_list(client, events_app, sent_emails):
     answers = [_post(client, event.id, name=f"P{n}", email=f"p{n}@example.fi", participation="onsite")
                for n in range(3)]
     assert [a.status_code for a in answers] == [201, 201, 201]
-    assert [a.get_json()["status"] for a in answers] == ["confirmed", "confirmed", "waitlisted"]
-    assert len(sent_emails("registration-confirmed")) == 2
+    assert [a.get_json()["status"] for a in answers] == ["pending", "pending", "waitlisted"]
+    assert len(sent_emails("registration-pending")) == 2
     assert len(sent_emails("registration-waitlisted")) == 1
+    assert sent_emails("registration-confirmed") == []
+    for n in range(2):
+        assert _confirm(client, sent_emails, f"p{n}@example.fi").status_code == 200
+    assert len(sent_emails("registration-confirmed")) == 2
     assert sent_emails("registration-confirmed")[0]["attachments"][0]["filename"] == "event.ics"
 
 
@@ -49,7 +62,7 @@ def test_the_same_address_twice_keeps_its_seat_and_gets_a_fresh_confirmation(cli
     assert first.status_code == second.status_code == 201
     assert first.get_json() == second.get_json()
     assert _rows(event.id) == 1
-    confirmations = sent_emails("registration-confirmed")
+    confirmations = sent_emails("registration-pending")
     assert len(confirmations) == 2
     assert confirmations[0]["idempotency_key"] != confirmations[1]["idempotency_key"]
     assert confirmations[1]["recipient"]["name"] == "Aino"  # a repeat changes nothing stored
@@ -61,7 +74,7 @@ def test_a_retry_or_double_click_moments_later_sends_no_second_email(client, eve
                for _ in range(3)]
     assert [a.status_code for a in answers] == [201, 201, 201]
     assert answers[0].get_json() == answers[2].get_json()
-    assert len(sent_emails("registration-confirmed")) == 1
+    assert len(sent_emails("registration-pending")) == 1
 
 
 def _confirmed_long_ago(event_id):
@@ -111,7 +124,7 @@ def test_split_capacity_keeps_onsite_and_remote_apart(client, events_app):
     event = make_event(events_app, capacity=None, onsite_capacity=1, remote_capacity=1)
     statuses = [_post(client, event.id, name="A", email=f"{n}@example.fi", participation=p).get_json()["status"]
                 for n, p in enumerate(["onsite", "onsite", "remote", "remote"])]
-    assert statuses == ["confirmed", "waitlisted", "confirmed", "waitlisted"]
+    assert statuses == ["pending", "waitlisted", "pending", "waitlisted"]
 
 
 def test_cancel_through_the_link_gives_the_seat_to_the_first_waiting(client, events_app, sent_emails):
@@ -172,7 +185,7 @@ def test_registration_page_form_shows_errors_in_the_users_language(client, event
                                                                   "participation": "remote", "answers.workshop": "a",
                                                                   "answers.photo": "yes", "answers.topics": ["x", "y"]})
     assert finnish.status_code == 201, finnish.get_data(as_text=True)
-    assert "Sinulla on paikka" in finnish.get_data(as_text=True)
+    assert "Sinulle on varattu paikka" in finnish.get_data(as_text=True)
     with db.transaction() as session:
         row = session.scalar(select(Registration))
         assert row.answers == {"workshop": "a", "photo": True, "topics": ["x", "y"]}
@@ -217,8 +230,8 @@ def test_my_registration_page_shows_the_online_link_only_to_a_remote_participant
     event = make_event(events_app, capacity=1, online_url="https://meet.example.fi/only-for-you")
     register(events_app, event.id, "remote@example.fi", participation="remote")
     register(events_app, event.id, "waiting@example.fi", participation="remote")
-    seat, waiting = (m["context"]["registration_url"].removeprefix("http://127.0.0.1:8000")
-                     for m in sent_emails()[:2])
+    seat, waiting = (sent_emails(template)[0]["context"]["registration_url"].removeprefix("http://127.0.0.1:8000")
+                     for template in ("registration-confirmed", "registration-waitlisted"))
     assert "only-for-you" in client.get(seat).get_data(as_text=True)
     assert "only-for-you" not in client.get(waiting).get_data(as_text=True)
     assert client.get("/events/registrations/forged").status_code == 404
@@ -264,7 +277,8 @@ def test_register_runs_on_the_clock_it_is_given(events_app, sent_emails):
         registration = outcome.registration
         assert (registration.created_at, registration.queued_at, registration.updated_at) == (then, then, then)
         assert registration.last_confirmation_at == then
-    assert len(sent_emails("registration-confirmed")) == 1
+        assert registration.hold_until == then + dt.timedelta(hours=24)  # ELO_REGISTRATION_HOLD_MINUTES
+    assert len(sent_emails("registration-pending")) == 1
 
 
 def test_a_body_that_is_not_an_object_is_refused_by_name(client, events_app):

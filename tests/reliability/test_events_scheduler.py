@@ -32,14 +32,15 @@ def test_two_schedulers_send_each_reminder_and_feedback_request_once(processes, 
     processes.start_worker(processes=1, threads=4)
     processes.start_scheduler(interval=0.2)
     processes.start_scheduler(interval=0.2)
-    expected = len(PEOPLE) * 3  # confirmation, 2-day reminder, feedback request
+    per_person = 4  # "confirm your address", confirmation, 2-day reminder, feedback request
+    expected = len(PEOPLE) * per_person
     smtp_sink_process.wait_for(expected, timeout=90)
     assert wait_until(lambda: _both_jobs_done(event.id), timeout=30)  # the schedulers have nothing more to do
     wait_until_settled()  # and every message they caused is finished: anything doubled is here now
     subjects = collections.Counter((m["To"], str(m["Subject"]).split(":")[0]) for m in smtp_sink_process.messages())
     assert len(smtp_sink_process.messages()) == expected, subjects
     for address in PEOPLE:
-        assert smtp_sink_process.counts()[address] == 3
+        assert smtp_sink_process.counts()[address] == per_person
     with db.transaction() as session:
         jobs = {job.key: job.status for job in session.scalars(select(Job))}
     assert jobs[f"events.remind:{event.id}:2880"] is JobStatus.DONE

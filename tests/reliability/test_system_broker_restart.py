@@ -15,6 +15,7 @@ from collections.abc import Callable
 import pytest
 from flask import Flask
 
+from tests.conftest import rabbitmq_guard
 from tests.reliability.conftest import Processes, SmtpSinkProcess, request_json
 from tests.reliability.system_helpers import addresses, event_body, registration_body, wait_until
 
@@ -60,15 +61,16 @@ def test_broker_restart_mid_send_loses_nothing(restartable_rabbitmq: None, proce
 
     register(people[:BEFORE], 0)
     assert wait_until(lambda: len(smtp_sink_process.files()) >= 5, 60), "sending never started"
-    stopped = rabbitmqctl("stop_app")
-    assert stopped.returncode == 0, stopped.stderr
-    try:
-        outage_started = time.monotonic()
-        register(people[BEFORE:BEFORE + DURING], BEFORE)  # the web relay cannot reach the broker now
-        time.sleep(max(0.0, OUTAGE_SECONDS - (time.monotonic() - outage_started)))
-    finally:
-        started = rabbitmqctl("start_app")
-    assert started.returncode == 0, started.stderr
+    with rabbitmq_guard.alone():  # no other test worker uses RabbitMQ while it is down
+        stopped = rabbitmqctl("stop_app")
+        assert stopped.returncode == 0, stopped.stderr
+        try:
+            outage_started = time.monotonic()
+            register(people[BEFORE:BEFORE + DURING], BEFORE)  # the web relay cannot reach the broker now
+            time.sleep(max(0.0, OUTAGE_SECONDS - (time.monotonic() - outage_started)))
+        finally:
+            started = rabbitmqctl("start_app")
+        assert started.returncode == 0, started.stderr
     delivered_at_restart = len(smtp_sink_process.files())
     register(people[BEFORE + DURING:], BEFORE + DURING)
     assert not refused, f"registrations refused while the broker was away: {refused}"

@@ -1,10 +1,12 @@
-"""Data subject rights across the three services, on both backends: the export gathers the subscription, the
-event registration and the delivery records; erase leaves no address or name in clear in any text column of any
-table of any of the three databases, and only a hashed suppression entry in the subscriptions database."""
+"""Data subject rights across the three services, on both backends, through the fresh single-use "my data"
+link: the export gathers the subscription, the event registration and the delivery records; erase leaves no
+address, name or organisation in clear in any text column of any table of any of the three databases, and only
+a hashed suppression entry in the subscriptions database. The long-lived preferences link can do neither."""
 
 from __future__ import annotations
 
 import json
+import re
 
 import sqlalchemy as sa
 from werkzeug.test import Client
@@ -68,15 +70,39 @@ def clear_text_hits(needles: list[str]) -> list[str]:
     return hits
 
 
+def my_data_page(client: Client, address: str = ADDRESS) -> tuple[str, str]:
+    """Ask for the link, open it with the page's POST; returns (the mailed link's path, the page's token)."""
+    asked = client.post("/newsletter/my-data", data={"email": address})
+    assert asked.status_code == 303, asked.get_data(as_text=True)
+    url = str(emails_to(address, "my-data-link")[-1]["context"]["my_data_url"])
+    link = url.removeprefix("http://127.0.0.1:8000")
+    opened = client.post(link)
+    assert opened.status_code == 200, opened.get_data(as_text=True)
+    found = re.search(r'name="token" value="([^"]+)"', opened.get_data(as_text=True))
+    assert found
+    return link, found.group(1)
+
+
+def export(client: Client, page_token: str) -> dict:
+    response = client.post("/newsletter/my-data/download", data={"token": page_token})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    assert "no-store" in response.headers["Cache-Control"]
+    return dict(response.get_json())
+
+
+def erase(client: Client, page_token: str) -> None:
+    response = client.post("/newsletter/my-data/erase", data={"token": page_token, "confirm": "yes"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+
+
 def test_export_contains_the_subscription_the_registration_and_the_deliveries(client, admin_headers, drain):
-    preferences = subscribe_and_confirm(client)
+    subscribe_and_confirm(client)
     title = register_for_an_event(client, admin_headers)
     article_title = submit_an_article(client)
     drain()
-    response = client.get(f"{preferences}/export")
-    assert response.status_code == 200
-    assert response.headers["Content-Disposition"].startswith("attachment")
-    exported = response.get_json()
+    _, page_token = my_data_page(client)
+    exported = export(client, page_token)
     assert exported["subscriptions"]["email"] == ADDRESS
     assert exported["subscriptions"]["status"] == "confirmed"
     assert [e["action"] for e in exported["subscriptions"]["consent_log"]] == ["subscribe", "confirm"]
@@ -90,7 +116,8 @@ def test_export_contains_the_subscription_the_registration_and_the_deliveries(cl
 
 
 def test_export_says_so_when_a_service_does_not_answer(client, apps, monkeypatch):
-    preferences = subscribe_and_confirm(client)
+    subscribe_and_confirm(client)
+    _, page_token = my_data_page(client)
     from shared import apps as registry
 
     original = registry.get_app
@@ -101,15 +128,17 @@ def test_export_says_so_when_a_service_does_not_answer(client, apps, monkeypatch
         return original(service)
 
     monkeypatch.setattr(registry, "get_app", broken)
-    exported = client.get(f"{preferences}/export").get_json()
+    exported = export(client, page_token)
     assert "unavailable" in exported["events"]
     assert exported["subscriptions"]["email"] == ADDRESS
 
 
-def test_erase_needs_the_box_ticked(client):
-    preferences = subscribe_and_confirm(client)
-    response = client.post(f"{preferences}/erase", data={})
-    assert response.status_code == 422
+def test_erase_first_says_what_will_happen(client):
+    subscribe_and_confirm(client)
+    _, page_token = my_data_page(client)
+    response = client.post("/newsletter/my-data/erase", data={"token": page_token})
+    assert response.status_code == 200
+    assert 'name="confirm" value="yes"' in response.get_data(as_text=True)
     with db.transaction() as session:
         assert session.scalar(sa.select(sa.func.count(Subscriber.id))) == 1
 
@@ -119,24 +148,25 @@ def test_erase_removes_the_person_from_all_three_databases(client, admin_headers
     register_for_an_event(client, admin_headers)
     submit_an_article(client)
     drain()
-    assert clear_text_hits([ADDRESS, NAME])  # the search finds them before the erase
+    assert clear_text_hits([ADDRESS, NAME, "Oulun yliopisto"])  # the search finds them before the erase
 
-    response = client.post(f"{preferences}/erase", data={"confirm": "yes"})
-    assert response.status_code == 200
+    link, page_token = my_data_page(client)
+    erase(client, page_token)
     erase_messages = {p["request_id"] for name, _ in ERASE_PERSON_IN.values() for p in subscription_outbox(name)}
     assert len(erase_messages) == 1
     drain()
-    assert clear_text_hits([ADDRESS, NAME]) == []
+    assert clear_text_hits([ADDRESS, NAME, "Oulun yliopisto"]) == []
     hashed = email_hash(TEST_SECRET_KEY, ADDRESS)
     with db.transaction() as session:
         assert session.get(Suppression, hashed).reason == SuppressionReason.ERASED
         assert [e.action.value for e in session.scalars(sa.select(ConsentEvent))] == ["erase"]
     assert client.get(preferences).status_code == 404  # the old link no longer finds anyone
+    assert client.get(link).status_code == 410  # nor the "my data" link
 
 
 def test_an_erased_address_can_subscribe_again_and_the_suppression_goes(client, drain):
-    preferences = subscribe_and_confirm(client)
-    client.post(f"{preferences}/erase", data={"confirm": "yes"})
+    subscribe_and_confirm(client)
+    erase(client, my_data_page(client)[1])
     subscribe_and_confirm(client)
     with db.transaction() as session:
         assert session.get(Suppression, email_hash(TEST_SECRET_KEY, ADDRESS)) is None
@@ -144,9 +174,24 @@ def test_an_erased_address_can_subscribe_again_and_the_suppression_goes(client, 
 
 
 def test_an_erased_address_is_not_imported_again(client, admin_headers):
-    preferences = subscribe_and_confirm(client)
-    client.post(f"{preferences}/erase", data={"confirm": "yes"})
+    subscribe_and_confirm(client)
+    erase(client, my_data_page(client)[1])
     report = client.post("/newsletter/api/v1/subscribers/import", data=f"email,consent_at\n{ADDRESS},2025-01-01\n",
                          headers={**admin_headers("coordinator"), "Content-Type": "text/csv"}).get_json()
     assert report["created"] == 0
     assert [e["row"] for e in report["errors"]] == [2]
+
+
+def test_a_forwarded_list_mails_preferences_link_cannot_export_or_erase(client):
+    preferences = subscribe_and_confirm(client)
+    page = client.get(preferences).get_data(as_text=True)
+    assert "/export" not in page
+    assert "/erase" not in page
+    assert "/newsletter/my-data" in page  # it says where to ask for a link instead
+    assert client.get(f"{preferences}/export").status_code in (404, 405)
+    assert client.post(f"{preferences}/erase", data={"confirm": "yes"}).status_code in (404, 405)
+    token = preferences.rsplit("/", 1)[1]
+    for path in (f"/newsletter/my-data/{token}", "/newsletter/my-data/download", "/newsletter/my-data/erase"):
+        assert client.post(path, data={"token": token, "confirm": "yes"}).status_code == 404, path
+    with db.transaction() as session:
+        assert session.scalar(sa.select(Subscriber.status)).value == "confirmed"

@@ -9,6 +9,7 @@ from flask import Flask
 from sqlalchemy import func, select
 from werkzeug.test import Client
 
+from tests.events.factories import confirm_by_link
 from tests.web.conftest import csrf_from
 
 ENGLISH = {"Accept-Language": "en"}
@@ -93,6 +94,7 @@ def test_event_create_register_check_in_promote_and_export(
                                 secret_key=apps["events"].config["SECRET_KEY"])
     with apps["events"].app_context(), db.transaction() as session:
         rows = {r.name: r for r in session.scalars(select(Registration))}
+    confirm_by_link(apps["events"], rows["Anna"].id)  # Anna confirms from the email; Bo waits
     assert rows["Bo"].status == RegistrationStatus.WAITLISTED
     page = admin.get(event_path, headers=ENGLISH)
     assert "Bo" in page.get_data(as_text=True)
@@ -212,7 +214,7 @@ def test_lowering_the_capacity_below_the_seats_given_warns_the_organiser_and_tak
     assert "Everyone keeps their seat." in page
     with apps["events"].app_context(), db.transaction() as session:
         statuses = [r.status for r in session.scalars(select(Registration).where(Registration.event_id == event_id))]
-    assert statuses == [RegistrationStatus.CONFIRMED] * 3
+    assert statuses == [RegistrationStatus.PENDING] * 3  # seats held until the addresses are confirmed
     quiet = admin.post(f"/events/admin/events/{event_id}/edit", headers=ENGLISH,
                        data={"csrf_token": token, **form, "capacity": "5"})
     assert "more than the new" not in admin.get(quiet.headers["Location"], headers=ENGLISH).get_data(as_text=True)

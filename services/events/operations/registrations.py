@@ -1,5 +1,5 @@
-"""Registrations: register for an event (a seat or the waiting list), cancel, promote by hand,
-check in, and the registration behind a personal link."""
+"""Registrations: register for an event (a held seat or the waiting list), confirm the address,
+cancel, promote by hand, check in, and the registration behind a personal link."""
 
 from __future__ import annotations
 
@@ -13,9 +13,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.events import emails, links
-from services.events.models import Event, Registration, RegistrationStatus
+from services.events.models import ACTIVE_STATUSES, Event, Registration, RegistrationStatus
 from services.events.operations.events import lock_event
-from services.events.operations.seats import fill_free_seats, give_seat, has_free_seat, seats, someone_waits_for
+from services.events.operations.seats import (
+    end_hold_quietly,
+    fill_free_seats,
+    give_seat,
+    has_free_seat,
+    hold_seat,
+    seats,
+    someone_waits_for,
+)
 from services.events.schemas import RegistrationInput
 from shared.db import utcnow
 from shared.errors import Conflict, Gone, InvalidInput, NotFound
@@ -51,11 +59,12 @@ def read_registration(event: Event, raw: Mapping[str, Any], *, default_language:
 
 def register(session: Session, event_id: int, raw: Mapping[str, Any], *, secret_key: str,
              default_language: str = "fi", now: dt.datetime | None = None) -> RegistrationOutcome:
-    """Register an address for an event: a seat if one is free, else the end of the waiting list.
+    """Register an address for an event: a seat held as `pending` if one is free (until the address
+    is confirmed from the email, see `confirm_address`), else the end of the waiting list.
 
     The same address again gets its existing seat or place (nothing changes) and a fresh
-    confirmation by email (not when one went out moments ago: a retry or a double click);
-    the answer never says more than a first registration would. `now` is the clock (default: now).
+    email (not when one went out moments ago: a retry or a double click); the answer never says
+    more than a first registration would. `now` is the clock (default: now).
     """
     now = now or utcnow()
     event = lock_event(session, event_id)
@@ -67,24 +76,73 @@ def register(session: Session, event_id: int, raw: Mapping[str, Any], *, secret_
     address_hash = email_hash(secret_key, clean["email"])
     existing = session.scalar(select(Registration).where(Registration.event_id == event.id,
                                                          Registration.email_hash == address_hash))
-    if existing is not None and existing.status is not RegistrationStatus.CANCELLED:
+    if existing is not None and existing.status in ACTIVE_STATUSES:
         emails.confirmation(session, event, existing, repeat=True, now=now)
         session.flush()
         return RegistrationOutcome(existing, created=False)
     taken = seats(session, event.id)
-    status = (RegistrationStatus.CONFIRMED if has_free_seat(event, taken, clean["participation"])
-              and not someone_waits_for(session, event, clean["participation"]) else RegistrationStatus.WAITLISTED)
+    gets_seat = (has_free_seat(event, taken, clean["participation"])
+                 and not someone_waits_for(session, event, clean["participation"]))
     registration = existing or Registration(event_id=event.id, email_hash=address_hash, created_at=now)
     for name, value in clean.items():
         setattr(registration, name, value)
-    registration.status, registration.queued_at, registration.updated_at = status, now, now
-    registration.cancelled_at = registration.promoted_at = None
+    registration.status, registration.queued_at, registration.updated_at = RegistrationStatus.WAITLISTED, now, now
+    registration.cancelled_at = registration.promoted_at = registration.hold_until = None
     registration.checked_in = False
     if existing is None:
         session.add(registration)
     session.flush()
+    if gets_seat:
+        if registration.address_confirmed_at is not None:
+            registration.status = RegistrationStatus.CONFIRMED
+        else:
+            hold_seat(session, event, registration, now)
+        session.flush()
     emails.confirmation(session, event, registration, now=now)
     return RegistrationOutcome(registration, created=existing is None)
+
+
+def confirm_address(session: Session, registration_id: int, *, by_organiser: bool = False,
+                    now: dt.datetime | None = None) -> Registration:
+    """The person confirmed their address from the email (or the organiser did it for them): a held
+    seat becomes confirmed (with the confirmation email and calendar entry); a waiting person's
+    freed seat will be confirmed outright. Confirming again changes nothing. An ended hold stays
+    ended (the person registers again). The organiser confirms only pending registrations."""
+    now = now or utcnow()
+    registration = get_registration(session, registration_id)
+    event = lock_event(session, registration.event_id)
+    session.refresh(registration)
+    if by_organiser and registration.status is not RegistrationStatus.PENDING:
+        raise Conflict("Only a registration waiting for confirmation can be confirmed.")
+    if registration.status not in ACTIVE_STATUSES:
+        return registration
+    if registration.address_confirmed_at is None:
+        registration.address_confirmed_at = now
+    if registration.status is RegistrationStatus.PENDING:
+        end_hold_quietly(registration, session)
+        registration.status, registration.updated_at = RegistrationStatus.CONFIRMED, now
+        session.flush()
+        emails.confirmation(session, event, registration, now=now, cause=None)
+    session.flush()
+    return registration
+
+
+def end_hold(session: Session, registration_id: int, now: dt.datetime) -> Registration | None:
+    """The `events.hold_ends` job: a hold still unconfirmed at `now` expires and its seat goes to
+    the next person on the waiting list. A confirmed, cancelled or renewed hold is left alone."""
+    registration = session.get(Registration, registration_id)
+    if registration is None:
+        return None
+    event = lock_event(session, registration.event_id)
+    session.refresh(registration)
+    if (registration.status is not RegistrationStatus.PENDING or registration.hold_until is None
+            or registration.hold_until > now):
+        return registration
+    registration.status, registration.cancelled_at, registration.updated_at = RegistrationStatus.EXPIRED, now, now
+    registration.hold_until = None
+    session.flush()
+    fill_free_seats(session, event, now)
+    return registration
 
 
 def get_registration(session: Session, registration_id: int) -> Registration:
@@ -99,9 +157,10 @@ def cancel_registration(session: Session, registration_id: int) -> Registration:
     registration = get_registration(session, registration_id)
     event = lock_event(session, registration.event_id)
     session.refresh(registration)
-    if registration.status is RegistrationStatus.CANCELLED:
+    if registration.status not in ACTIVE_STATUSES:
         return registration
-    had_seat = registration.holds_seat
+    had_seat = registration.takes_seat
+    end_hold_quietly(registration, session)
     registration.status = RegistrationStatus.CANCELLED
     registration.cancelled_at = registration.updated_at = utcnow()
     session.flush()
@@ -112,13 +171,13 @@ def cancel_registration(session: Session, registration_id: int) -> Registration:
 
 
 def promote(session: Session, registration_id: int) -> Registration:
-    """The organiser gives a waiting person a seat by hand (even beyond the capacity)."""
+    """The organiser gives a waiting person a confirmed seat by hand (even beyond the capacity)."""
     registration = get_registration(session, registration_id)
     event = lock_event(session, registration.event_id)
     session.refresh(registration)
     if registration.status is not RegistrationStatus.WAITLISTED:
         raise Conflict("Only a person on the waiting list can be promoted.")
-    give_seat(session, event, registration)
+    give_seat(session, event, registration, by_organiser=True)
     return registration
 
 
@@ -133,9 +192,12 @@ def set_checked_in(session: Session, registration_id: int, checked_in: bool) -> 
 
 
 def registration_from_token(session: Session, purpose: str, token: str, max_age: int) -> Registration:
-    """The registration a link is for; TokenExpired / TokenInvalid / NotFound otherwise."""
-    registration = session.get(Registration, links.registration_id_from(purpose, token, max_age))
-    if registration is None or registration.erased_at is not None:
+    """The registration a link is for; TokenExpired / TokenInvalid / NotFound otherwise (also when the
+    link was made for an earlier registration with the same id)."""
+    registration_id, stamp = links.registration_id_from(purpose, token, max_age)
+    registration = session.get(Registration, registration_id)
+    if registration is None or registration.erased_at is not None or (
+            stamp is not None and stamp != links.registration_stamp(registration)):
         raise NotFound("There is no such registration.")
     return registration
 
@@ -144,5 +206,4 @@ def registrations_of_person(session: Session, registration: Registration) -> lis
     """Every active registration of the same address (for the personal calendar feed)."""
     return list(session.scalars(select(Registration).where(
         Registration.email_hash == registration.email_hash,
-        Registration.status.in_((RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)))
-        .order_by(Registration.id)))
+        Registration.status.in_(ACTIVE_STATUSES)).order_by(Registration.id)))

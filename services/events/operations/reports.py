@@ -33,6 +33,7 @@ def registration_counts(session: Session, event_id: int) -> dict[str, Any]:
         "event_id": event.id,
         "capacity": event.capacity,
         "by_status": dict(Counter(r.status.value for r in rows)),
+        "pending": sum(1 for r in rows if r.status is RegistrationStatus.PENDING),
         "by_participation": dict(Counter(r.participation.value for r in confirmed)),
         "by_organisation": dict(sorted(Counter(r.organisation or "-" for r in confirmed).items())),
         "checked_in": sum(1 for r in confirmed if r.checked_in),
@@ -44,14 +45,16 @@ def registrations_table(session: Session, event_id: int) -> Table:
     event = get_event(session, event_id)
     questions = [q["key"] for q in event.questions]
     header = ["status", "queue_position", "name", "email", "organisation", "participation", "language",
-              "dietary_needs", "accessibility_needs", *questions, "checked_in", "registered_at"]
+              "dietary_needs", "accessibility_needs", *questions, "checked_in", "registered_at",
+              "hold_until"]
     waiting_positions = {r.id: i for i, r in enumerate(waiting_list(session, event_id), start=1)}
     rows = []
     for r in list_registrations(session, event_id):
         answers = [_answer_text(r.answers.get(key)) for key in questions]
         rows.append([r.status.value, waiting_positions.get(r.id, ""), r.name, r.email, r.organisation,
                      r.participation.value, r.language, r.dietary_needs, r.accessibility_needs, *answers,
-                     "yes" if r.checked_in else "no", r.created_at.isoformat(timespec="seconds")])
+                     "yes" if r.checked_in else "no", r.created_at.isoformat(timespec="seconds"),
+                     r.hold_until.isoformat(timespec="seconds") if r.hold_until else ""])
     return header, rows
 
 

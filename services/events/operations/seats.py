@@ -1,50 +1,78 @@
 """Seats and the waiting list: who holds a seat, who waits in which order, and a free seat going to
-the first waiting person. Callers lock the event row first (`events.lock_event`)."""
+the first waiting person. Callers lock the event row first (`events.lock_event`).
+
+A seat is taken by a confirmed registration and by a pending one: a hold until the address is
+confirmed from the email, ending at `hold_until` (the `events.hold_ends` job then gives the seat to
+the next person, `operations.holds`). The hold lasts ELO_REGISTRATION_HOLD_MINUTES, and never
+more than a quarter of the time left before the event starts."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.events import emails
-from services.events.models import Event, Participation, Registration, RegistrationStatus
+from services.events.models import (
+    ACTIVE_STATUSES,
+    SEAT_STATUSES,
+    Event,
+    Participation,
+    Registration,
+    RegistrationStatus,
+)
+from shared import scheduler
 from shared.db import utcnow
+
+HOLD_JOB = "events.hold_ends"
 
 
 @dataclass(frozen=True)
 class Seats:
-    confirmed: int
+    """Seats taken (`taken`: confirmed and pending; `onsite`/`remote` of those) and the waiting list."""
+
+    taken: int
     onsite: int
     remote: int
     waitlisted: int
+    pending: int = 0
+
+    @property
+    def confirmed(self) -> int:
+        return self.taken - self.pending
 
     def as_dict(self) -> dict[str, int]:
-        return {"confirmed": self.confirmed, "onsite": self.onsite, "remote": self.remote,
-                "waitlisted": self.waitlisted}
+        return {"taken": self.taken, "confirmed": self.confirmed, "pending": self.pending, "onsite": self.onsite,
+                "remote": self.remote, "waitlisted": self.waitlisted}
 
 
 def seats(session: Session, event_id: int) -> Seats:
     rows = session.execute(select(Registration.status, Registration.participation, func.count())
                            .where(Registration.event_id == event_id)
                            .group_by(Registration.status, Registration.participation)).all()
-    confirmed = Counter({p: n for s, p, n in rows if s is RegistrationStatus.CONFIRMED})
+    taken: Counter[Participation] = Counter()
+    for status, participation, count in rows:
+        if status in SEAT_STATUSES:
+            taken[participation] += count
     waiting = sum(n for s, _p, n in rows if s is RegistrationStatus.WAITLISTED)
-    return Seats(sum(confirmed.values()), confirmed[Participation.ONSITE], confirmed[Participation.REMOTE], waiting)
+    pending = sum(n for s, _p, n in rows if s is RegistrationStatus.PENDING)
+    return Seats(sum(taken.values()), taken[Participation.ONSITE], taken[Participation.REMOTE], waiting, pending)
 
 
 def over_capacity(event: Event, taken: Seats) -> list[tuple[str, int, int]]:
     """(which capacity, seats taken, capacity) for each capacity the seats already given exceed:
     lowering a capacity takes nobody's seat, so the organiser needs to be told."""
-    limits = (("capacity", taken.confirmed, event.capacity), ("onsite_capacity", taken.onsite, event.onsite_capacity),
+    limits = (("capacity", taken.taken, event.capacity), ("onsite_capacity", taken.onsite, event.onsite_capacity),
               ("remote_capacity", taken.remote, event.remote_capacity))
     return [(name, count, limit) for name, count, limit in limits if limit is not None and count > limit]
 
 
 def has_free_seat(event: Event, taken: Seats, participation: Participation) -> bool:
-    if event.capacity is not None and taken.confirmed >= event.capacity:
+    if event.capacity is not None and taken.taken >= event.capacity:
         return False
     if participation is Participation.ONSITE and event.onsite_capacity is not None:
         return taken.onsite < event.onsite_capacity
@@ -55,7 +83,8 @@ def has_free_seat(event: Event, taken: Seats, participation: Participation) -> b
 
 def _with_seat(taken: Seats, participation: Participation) -> Seats:
     onsite = participation is Participation.ONSITE
-    return Seats(taken.confirmed + 1, taken.onsite + onsite, taken.remote + (not onsite), max(0, taken.waitlisted - 1))
+    return Seats(taken.taken + 1, taken.onsite + onsite, taken.remote + (not onsite), max(0, taken.waitlisted - 1),
+                 taken.pending)
 
 
 def waiting_list(session: Session, event_id: int) -> list[Registration]:
@@ -67,8 +96,7 @@ def waiting_list(session: Session, event_id: int) -> list[Registration]:
 def active_registrations(session: Session, event_id: int) -> list[Registration]:
     return list(session.scalars(select(Registration).where(
         Registration.event_id == event_id,
-        Registration.status.in_((RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)))
-        .order_by(Registration.id)))
+        Registration.status.in_(ACTIVE_STATUSES)).order_by(Registration.id)))
 
 
 def someone_waits_for(session: Session, event: Event, participation: Participation) -> bool:
@@ -76,7 +104,7 @@ def someone_waits_for(session: Session, event: Event, participation: Participati
     return any(r.participation is participation for r in waiting_list(session, event.id))
 
 
-def fill_free_seats(session: Session, event: Event) -> list[Registration]:
+def fill_free_seats(session: Session, event: Event, now: dt.datetime | None = None) -> list[Registration]:
     """Give free seats to the waiting list in order (the event row must be locked); each promoted
     person is emailed once."""
     if event.is_cancelled:
@@ -84,18 +112,53 @@ def fill_free_seats(session: Session, event: Event) -> list[Registration]:
     taken = seats(session, event.id)
     promoted: list[Registration] = []
     for registration in waiting_list(session, event.id):
-        if event.capacity is not None and taken.confirmed >= event.capacity:
+        if event.capacity is not None and taken.taken >= event.capacity:
             break
         if has_free_seat(event, taken, registration.participation):
-            give_seat(session, event, registration)
+            give_seat(session, event, registration, now=now)
             taken = _with_seat(taken, registration.participation)
             promoted.append(registration)
     return promoted
 
 
-def give_seat(session: Session, event: Event, registration: Registration) -> None:
-    """A waiting person gets a seat and an email saying so."""
-    registration.status = RegistrationStatus.CONFIRMED
-    registration.promoted_at = registration.updated_at = utcnow()
+def give_seat(session: Session, event: Event, registration: Registration, *, by_organiser: bool = False,
+              now: dt.datetime | None = None) -> None:
+    """A waiting person gets a seat and an email saying so: a confirmed seat when the address is
+    confirmed (or the organiser gives it by hand), else a hold until the address is confirmed."""
+    now = now or utcnow()
+    registration.promoted_at = registration.updated_at = now
+    if by_organiser or registration.address_confirmed_at is not None:
+        registration.status, registration.hold_until = RegistrationStatus.CONFIRMED, None
+    else:
+        hold_seat(session, event, registration, now)
     session.flush()
     emails.promotion(session, event, registration)
+
+
+def hold_length(event: Event, now: dt.datetime) -> dt.timedelta:
+    """ELO_REGISTRATION_HOLD_MINUTES, but never more than a quarter of the time left before the start
+    (at least a minute); a recurring event whose first start has passed gets the whole setting."""
+    setting = dt.timedelta(minutes=current_app.config["ELO_SETTINGS"].registration_hold_minutes)
+    if event.starts_at <= now:
+        return setting
+    return max(dt.timedelta(minutes=1), min(setting, (event.starts_at - now) / 4))
+
+
+def hold_seat(session: Session, event: Event, registration: Registration, now: dt.datetime) -> None:
+    """The registration holds a seat as pending until `hold_until`; a job then ends the hold (if the
+    address is still unconfirmed) and gives the seat to the next person."""
+    registration.status = RegistrationStatus.PENDING
+    registration.hold_until = now + hold_length(event, now)
+    scheduler.schedule(session, kind=HOLD_JOB, key=_hold_key(registration, registration.hold_until),
+                       due_at=registration.hold_until, payload={"registration_id": registration.id})
+
+
+def end_hold_quietly(registration: Registration, session: Session) -> None:
+    """The hold is over (confirmed or cancelled): its job is cancelled and `hold_until` cleared."""
+    if registration.hold_until is not None:
+        scheduler.cancel(session, _hold_key(registration, registration.hold_until))
+    registration.hold_until = None
+
+
+def _hold_key(registration: Registration, hold_until: dt.datetime) -> str:
+    return f"{HOLD_JOB}:{registration.id}:{hold_until.strftime('%Y%m%d%H%M%S%f')}"

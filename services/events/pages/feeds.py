@@ -18,7 +18,7 @@ from flask import Flask, Response, request
 from services.events import links
 from services.events.calendar import Personal, calendar_text, host_of
 from services.events.emails import sees_online_link
-from services.events.models import Event, EventKind, Registration, RegistrationStatus, db
+from services.events.models import Event, EventKind, RegistrationStatus, db
 from services.events.operations import events as event_cases
 from services.events.operations import listing, registrations
 from shared.errors import Gone, InvalidInput, NotFound
@@ -67,16 +67,14 @@ def event_ics(slug: str) -> Response:
 
 
 def personal_feed(token: str) -> Response:
+    session = db.session()
     try:
-        registration_id = links.registration_id_from(links.CALENDAR_PURPOSE, token, links.CALENDAR_MAX_AGE)
+        owner = registrations.registration_from_token(session, links.CALENDAR_PURPOSE, token, links.CALENDAR_MAX_AGE)
     except TokenExpired as error:
         raise Gone("This calendar link has expired.") from error
-    except TokenInvalid as error:
+    except (TokenInvalid, NotFound) as error:
         raise NotFound("This calendar link is not valid.") from error
-    session = db.session()
-    owner = session.get(Registration, registration_id)
-    if owner is None or owner.erased_at is not None:
-        raise NotFound("This calendar link is not valid.")
+    registration_id = owner.id
     held = registrations.registrations_of_person(session, owner)
     events = sorted({r.event for r in held}, key=lambda e: (e.starts_at, e.id))
     personal = {r.event_id: Personal(r.event.online_url) for r in held

@@ -38,6 +38,7 @@ def add_routes(app: Flask) -> None:
     app.add_url_rule("/", "index", index)
     app.add_url_rule("/year/<int:year>", "year", year_view)
     app.add_url_rule("/registrations/<token>", "registration", registration_page, methods=["GET", "POST"])
+    app.add_url_rule("/registrations/<token>/confirm", "confirm_registration", confirm_page, methods=["GET", "POST"])
     app.add_url_rule("/feedback/<token>", "feedback", feedback_page, methods=["GET", "POST"])
     app.add_url_rule("/<slug>", "event", event_page, methods=["GET", "POST"])
 
@@ -64,7 +65,9 @@ def page_helpers() -> dict[str, Any]:
 
 def status_label(status: str) -> str:
     labels = {"confirmed": _("You have a seat."), "waitlisted": _("You are on the waiting list."),
-              "cancelled": _("Your registration is cancelled.")}
+              "cancelled": _("Your registration is cancelled."),
+              "pending": _("A seat is reserved for you. Confirm your registration from the link in the email."),
+              "expired": _("The reserved seat was released because the registration was not confirmed in time.")}
     return str(labels.get(status, status))
 
 
@@ -121,7 +124,7 @@ def event_page(slug: str) -> tuple[str, int]:
 def _render_event(event: Event, *, form: dict[str, Any], errors: dict[str, list[str]]) -> str:
     language = current_language()
     taken = seats.seats(db.session(), event.id)
-    seats_left = None if event.capacity is None else max(0, event.capacity - taken.confirmed)
+    seats_left = None if event.capacity is None else max(0, event.capacity - taken.taken)
     ics_url = links.event_ics_url(event.slug)
     return render_template(
         "events/event.html", event=event, form=form, errors=errors, seats_left=seats_left,
@@ -198,12 +201,25 @@ def registration_page(token: str) -> str:
         db.session.commit()
         cancelled_now = True
     event = registration.event
-    calendar_url = links.personal_calendar_url(registration.id)
+    calendar_url = links.personal_calendar_url(registration)
     return render_template("events/registration.html", registration=registration, event=event,
                            cancelled_now=cancelled_now, online_url=event.online_url
                            if registration.holds_seat and sees_online_link(event, registration) else "",
                            calendar_url=calendar_url, webcal_url=links.webcal_url(calendar_url),
                            ics_url=links.event_ics_url(event.slug))
+
+
+def confirm_page(token: str) -> str:
+    """The link in the registration email opens this page; only its button (a POST) confirms the
+    address and a held seat, so a mail scanner opening the link changes nothing."""
+    registration = _registration_or_gone(token, links.CONFIRM_PURPOSE, links.CONFIRM_MAX_AGE)
+    confirmed_now = False
+    if request.method == "POST":
+        registration = registrations.confirm_address(db.session(), registration.id)
+        db.session.commit()
+        confirmed_now = True
+    return render_template("events/confirm.html", registration=registration, event=registration.event,
+                           confirmed_now=confirmed_now, registration_url=links.registration_url(registration))
 
 
 def feedback_page(token: str) -> tuple[str, int]:

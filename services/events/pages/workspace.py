@@ -50,6 +50,7 @@ def add_routes(blueprint: Blueprint) -> None:
     blueprint.add_url_rule("/events/<int:event_id>/feedback.csv", "feedback_csv", feedback_csv)
     blueprint.add_url_rule("/registrations/<int:registration_id>/check-in", "check_in", check_in, methods=["POST"])
     blueprint.add_url_rule("/registrations/<int:registration_id>/promote", "promote", promote, methods=["POST"])
+    blueprint.add_url_rule("/registrations/<int:registration_id>/confirm", "confirm", confirm, methods=["POST"])
     blueprint.add_url_rule("/registrations/<int:registration_id>/cancel", "registration_cancel",
                            cancel_registration, methods=["POST"])
 
@@ -57,7 +58,8 @@ def add_routes(blueprint: Blueprint) -> None:
 # --- labels ----------------------------------------------------------------------------------------
 
 def registration_status_labels() -> dict[str, str]:
-    return {"confirmed": _("Has a seat"), "waitlisted": _("On the waiting list"), "cancelled": _("Cancelled")}
+    return {"confirmed": _("Has a seat"), "waitlisted": _("On the waiting list"), "cancelled": _("Cancelled"),
+            "pending": _("Seat held, not confirmed"), "expired": _("Hold expired")}
 
 
 def labels() -> dict[str, Any]:
@@ -90,8 +92,10 @@ def event_page(event_id: int) -> str:
     waiting = seats.waiting_list(session, event_id)
     return render_template("events/workspace/event.html", event=event, seats=seats.seats(session, event_id),
                            confirmed=[r for r in registrations if r.status is RegistrationStatus.CONFIRMED],
+                           pending=[r for r in registrations if r.status is RegistrationStatus.PENDING],
                            waiting=waiting,
-                           cancelled=[r for r in registrations if r.status is RegistrationStatus.CANCELLED],
+                           cancelled=[r for r in registrations
+                                      if r.status in (RegistrationStatus.CANCELLED, RegistrationStatus.EXPIRED)],
                            language=current_language(), **labels())
 
 
@@ -194,6 +198,8 @@ def _registration_action(registration_id: int, action: str) -> BaseResponse:
             registrations.set_checked_in(session, registration_id, request.form.get("checked_in") == "1")
         elif action == "promote":
             registrations.promote(session, registration_id)
+        elif action == "confirm":
+            registrations.confirm_address(session, registration_id, by_organiser=True)
         else:
             registrations.cancel_registration(session, registration_id)
     except DomainError as error:
@@ -202,6 +208,7 @@ def _registration_action(registration_id: int, action: str) -> BaseResponse:
     else:
         session.commit()
         flash({"check-in": _("Check-in saved."), "promote": _("The person got a seat and an email."),
+               "confirm": _("The registration is confirmed. The person got an email."),
                "cancel": _("The registration is cancelled.")}[action], "success")
     return redirect(url_for(".event", event_id=event_id) + ("#checkin" if action == "check-in" else ""))
 
@@ -212,6 +219,10 @@ def check_in(registration_id: int) -> BaseResponse:
 
 def promote(registration_id: int) -> BaseResponse:
     return _registration_action(registration_id, "promote")
+
+
+def confirm(registration_id: int) -> BaseResponse:
+    return _registration_action(registration_id, "confirm")
 
 
 def cancel_registration(registration_id: int) -> BaseResponse:
@@ -260,8 +271,9 @@ def _values_of(event: Event) -> dict[str, Any]:
 def _to_input(values: dict[str, Any]) -> dict[str, Any]:
     """Form values → the API's EventInput body (blank optional fields left out)."""
     data: dict[str, Any] = {name: values[name] for name in PLAIN_FIELDS if values.get(name)}
-    for name in NUMBER_FIELDS:
-        data[name] = values[name] if values.get(name) else None
+    for name in NUMBER_FIELDS:  # the API takes JSON integers only: a form's digits become one
+        raw = str(values.get(name) or "").strip()
+        data[name] = int(raw) if raw.isascii() and raw.isdigit() else (raw or None)
     for name in TIME_FIELDS:
         if values.get(name):
             data[name] = values[name]

@@ -79,6 +79,7 @@ class Wanted:
     campaign: str | None
     origin: str | None
     list_mail: bool
+    cause: str | None = None  # "anonymous": see `delivery.anonymous`
 
 
 def claim_one(wanted: Wanted, domain: str) -> Claimed:
@@ -151,7 +152,8 @@ def _claim_new(session: Session, wanted: Wanted, domain: str) -> int | None:
     statement = insert(table).values(
         idempotency_key=wanted.key, message_id=message_id(wanted.key, domain), email_hash=wanted.email_hash,
         recipient=wanted.email, template=wanted.template, language=wanted.language, campaign=wanted.campaign,
-        origin=wanted.origin, list_mail=wanted.list_mail, status=DeliveryStatus.SENDING.value, attempts=1,
+        origin=wanted.origin, list_mail=wanted.list_mail, cause=wanted.cause, status=DeliveryStatus.SENDING.value,
+        attempts=1,
         claimed_by=worker_id(), lease_until=now + LEASE, created_at=now, updated_at=now,
     ).on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(table.c.id)
     new_id: int | None = session.execute(statement).scalar_one_or_none()

@@ -16,11 +16,13 @@ from jinja2 import TemplateError
 
 from services.mailer.composing import Attachment, CompiledEmail, ListHeaders, Recipient, sender_domain
 from services.mailer.config import MailerConfig, current_config
+from services.mailer.delivery.anonymous import claim_anonymous
 from services.mailer.delivery.claims import LeaseHeld, Wanted, claim, claim_one
 from services.mailer.delivery.sending import RetryLater, Sender, send_or_record
 from services.mailer.log import SentMarks, log_transaction, record_failure
 from services.mailer.models import DeliveryStatus
 from services.mailer.rendering import TemplateMissing, render
+from shared.contract import ANONYMOUS
 from shared.privacy import email_hash
 
 log = logging.getLogger(__name__)
@@ -36,8 +38,11 @@ def deliver_one(request: Mapping[str, Any]) -> None:
     wanted = Wanted(key=request["idempotency_key"], email=recipient["email"],
                     email_hash=email_hash(config.secret_key, recipient["email"]), template=request["template"],
                     language=request["language"], campaign=request.get("campaign"), origin=request.get("origin"),
-                    list_mail=list_headers is not None)
-    claimed = claim_one(wanted, sender_domain(config.mail_from))
+                    list_mail=list_headers is not None, cause=request.get("cause"))
+    if wanted.cause == ANONYMOUS:
+        claimed = claim_anonymous(wanted, sender_domain(config.mail_from), per_day=config.anonymous_mail_per_day)
+    else:
+        claimed = claim_one(wanted, sender_domain(config.mail_from))
     if claimed.busy:
         raise LeaseHeld("another worker is sending this message")
     if not claimed.to_send:

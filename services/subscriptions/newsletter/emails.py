@@ -21,7 +21,7 @@ from services.subscriptions.newsletter.operations.content import TEMPLATE, issue
 from services.subscriptions.subscribers.emails import list_headers
 from services.subscriptions.subscribers.models import Subscriber
 from services.subscriptions.subscribers.operations.links import preferences_url, unsubscribe_url
-from shared.contract import SEND_BATCH, SEND_EMAIL, EmailBatch, EmailRequest, dump_payload
+from shared.contract import ANONYMOUS, SEND_BATCH, SEND_EMAIL, EmailBatch, EmailRequest, dump_payload
 from shared.outbox import enqueue
 
 ORIGIN = "subscriptions"
@@ -36,28 +36,35 @@ def delivery_key(issue_id: int, subscriber_id: int) -> str:
     return f"issue:{issue_id}:{subscriber_id}"
 
 
+def _ident(article: Article) -> str:
+    """The article in a key: its id and creation time, so that the key of one author's email never
+    matches another author's, even where an id could be given again."""
+    return f"{article.id}.{article.created_at.strftime('%Y%m%d%H%M%S%f')}"
+
+
 def article_received(session: Session, article: Article, *, status_url: str) -> None:
     """The author's receipt: for the submission, and again for each resubmission (a new revision)."""
-    key = f"article-received:{article.id}"
+    key = f"article-received:{_ident(article)}"
     if (article.revision or 1) > 1:
         key = f"{key}:{article.revision}"
-    _to_author(session, article, "article-received", key=key, status_url=status_url)
+    _to_author(session, article, "article-received", key=key, status_url=status_url, cause=ANONYMOUS)
 
 
 def article_decision(session: Session, article: Article, decision: ArticleDecision, *, status_url: str) -> None:
     """The review decision, with the editor's comment, to the author."""
-    _to_author(session, article, "article-decision", key=f"article-decision:{decision.id}", status_url=status_url,
+    _to_author(session, article, "article-decision", key=f"article-decision:{_ident(article)}:{decision.id}",
+               status_url=status_url,
                extra={"decision": decision.to_status.value, "comment": decision.comment or ""})
 
 
 def _to_author(session: Session, article: Article, template: str, *, key: str, status_url: str,
-               extra: dict[str, Any] | None = None) -> None:
+               extra: dict[str, Any] | None = None, cause: str | None = None) -> None:
     context: dict[str, Any] = {"article_title": article.title, "article_status": article.status.value,
                                "personal": {"status_url": status_url}, **(extra or {})}
     enqueue(session, SEND_EMAIL, dump_payload(EmailRequest, {
         "idempotency_key": key, "template": template, "language": article.language,
         "recipient": {"email": article.author_email, "name": article.author_name},
-        "context": context, "origin": ORIGIN,
+        "context": context, "origin": ORIGIN, "cause": cause,
     }))
 
 

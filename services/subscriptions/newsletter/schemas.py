@@ -8,7 +8,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from services.subscriptions.newsletter.models import ArticleStatus, IssueStatus
 from shared.labels import THEMES
-from shared.schemas import BodySchema, DatabaseId, QuerySchema
+from shared.schemas import BodySchema, DatabaseId, QuerySchema, StrictBoolean, rule
 from shared.settings import LANGUAGES
 
 DECISION_VALUES = ("accepted", "rejected", "changes-requested")
@@ -24,8 +24,10 @@ class ArticleInSchema(BodySchema):
     themes = fields.List(fields.String(validate=validate.OneOf(THEMES)), required=True,
                          validate=validate.Length(min=1, max=len(THEMES)))
     language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
-    image_url = fields.Url(load_default=None, allow_none=True, schemes={"https"}, validate=validate.Length(max=500))
-    image_alt = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+    image_url = fields.Url(load_default=None, allow_none=True, schemes={"https"}, validate=validate.Length(max=500),
+                           metadata=rule("An https:// web address."))
+    image_alt = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300),
+                              metadata=rule("Required (not blank) when image_url is given."))
     website = fields.String(load_default="", metadata={"description": "Leave empty (spam trap)."})
 
     @validates_schema
@@ -80,20 +82,24 @@ class VersionInSchema(BodySchema):
     language = fields.String(required=True, validate=validate.OneOf(LANGUAGES))
     title = fields.String(required=True, validate=validate.Length(min=3, max=200))
     introduction = fields.String(load_default="", validate=validate.Length(max=10_000))
-    article_ids = fields.List(DatabaseId(), load_default=list, validate=validate.Length(max=50))
+    article_ids = fields.List(DatabaseId(), load_default=list, validate=validate.Length(max=50),
+                              metadata=rule("Every id names an existing article."))
 
 
 class IssueInSchema(VersionInSchema):
-    include_events = fields.Boolean(load_default=False)
-    versions = fields.List(fields.Nested(VersionInSchema), load_default=list, validate=validate.Length(max=2))
+    include_events = StrictBoolean(load_default=False)
+    versions = fields.List(fields.Nested(VersionInSchema), load_default=list, validate=validate.Length(max=2),
+                           metadata=rule("Each version in another language than the issue's own, each language once."))
 
 
 class IssuePatchSchema(BodySchema):
     title = fields.String(validate=validate.Length(min=3, max=200))
     introduction = fields.String(validate=validate.Length(max=10_000))
-    article_ids = fields.List(DatabaseId(), validate=validate.Length(max=50))
-    include_events = fields.Boolean()
-    versions = fields.List(fields.Nested(VersionInSchema), validate=validate.Length(max=2))
+    article_ids = fields.List(DatabaseId(), validate=validate.Length(max=50),
+                              metadata=rule("Every id names an existing article."))
+    include_events = StrictBoolean()
+    versions = fields.List(fields.Nested(VersionInSchema), validate=validate.Length(max=2),
+                           metadata=rule("Each version in another language than the issue's own, each language once."))
 
 
 class VersionOutSchema(Schema):

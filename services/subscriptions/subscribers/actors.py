@@ -17,3 +17,11 @@ def suppression_notice(payload: dict[str, Any]) -> None:
     notice = load_payload(SuppressionNotice, payload)
     with db.transaction() as session:
         consent.suppress(session, notice["email"], notice["reason"])
+
+
+@actor(consent.SUBSCRIBE_STEP.actor, queue_name=consent.SUBSCRIBE_STEP.queue, service="subscriptions",
+       throws=(InvalidPayload,))
+def subscribe(payload: dict[str, Any]) -> None:
+    """A subscribe request the API or the form recorded: double opt-in (a repeat within minutes sends nothing)."""
+    with db.transaction() as session:
+        consent.subscribe_step(session, payload)

@@ -67,9 +67,18 @@ class Subscribers(MethodView):
                 "counts": listing.counts(session).as_dict()}
 
 
+IMPORT_RULE = ("A CSV file in UTF-8: a header row naming the column email (and any of name, organisation, "
+               "language, topics, consent_at, status, unsubscribed_at), cells up to 128 KB.")
+IMPORT_BODY = {"required": True, "content": {
+    "text/csv": {"schema": {"type": "string", "minLength": 1, "x-rule": IMPORT_RULE, "description": IMPORT_RULE}},
+    "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
+        "file": {"type": "string", "format": "binary", "x-rule": IMPORT_RULE, "description": IMPORT_RULE}}}}}}
+
+
 @blp.route("/subscribers/import")
 class SubscriberImport(MethodView):
     @require_role("coordinator")
+    @blp.doc(requestBody=IMPORT_BODY)
     @blp.response(200, SubscriberImportReportOut)
     def post(self) -> dict[str, Any]:
         """Import a CSV (body `text/csv`, or a multipart field `file`); the export's file imports back unchanged.

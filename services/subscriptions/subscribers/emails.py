@@ -7,6 +7,8 @@ and what makes this sending unique; the mailer sends each key once.
 - confirm-subscription: to a pending address, `confirm-subscription:<id>:<day>:<n>` (the n-th that day)
 - already-subscribed: to a confirmed address that subscribes again, `already-subscribed:<id>:<day>:<n>`
 - welcome: after confirming (list mail), `welcome:<id>:<moment of confirming>`
+- my-data-link: a fresh single-use link to export or erase one's data, asked for on the public
+  "my data" page, `my-data-link:<nonce of the link>`; sent only where some service holds the address
 """
 
 from __future__ import annotations
@@ -22,12 +24,19 @@ from sqlalchemy.orm import Session
 
 from services.subscriptions.subscribers.models import Subscriber
 from services.subscriptions.subscribers.operations import links
-from shared.contract import SEND_EMAIL, EmailRequest, dump_payload
+from shared.contract import ANONYMOUS, SEND_EMAIL, EmailRequest, dump_payload
 from shared.outbox import enqueue
 
 CONFIRM = "confirm-subscription"
 ALREADY_SUBSCRIBED = "already-subscribed"
 WELCOME = "welcome"
+MY_DATA_LINK = "my-data-link"
+
+
+def _ident(subscriber: Subscriber) -> str:
+    """The subscriber in a key: the id and the subscriber's random token key, so that the key of one
+    person's email never matches another person's, even where an id could be given again."""
+    return f"{subscriber.id}.{subscriber.token_key}"
 
 
 def confirmation_request(session: Session, subscriber: Subscriber, day: dt.date, number: int,
@@ -36,13 +45,14 @@ def confirmation_request(session: Session, subscriber: Subscriber, day: dt.date,
     chosen = subscriber.topic_names if topics is None else sorted(topics)
     context = {"confirm_url": links.confirm_url(subscriber), "topics": " ".join(chosen),
                "personal": _personal(subscriber)}
-    send(session, subscriber, CONFIRM, f"{CONFIRM}:{subscriber.id}:{day.isoformat()}:{number}", context)
+    send(session, subscriber, CONFIRM, f"{CONFIRM}:{_ident(subscriber)}:{day.isoformat()}:{number}", context,
+         cause=ANONYMOUS)
 
 
 def already_subscribed(session: Session, subscriber: Subscriber, day: dt.date, number: int) -> None:
     """A confirmed subscriber asked again: a reminder with the link to their settings, no change."""
-    send(session, subscriber, ALREADY_SUBSCRIBED, f"{ALREADY_SUBSCRIBED}:{subscriber.id}:{day.isoformat()}:{number}",
-         {"personal": _personal(subscriber)})
+    key = f"{ALREADY_SUBSCRIBED}:{_ident(subscriber)}:{day.isoformat()}:{number}"
+    send(session, subscriber, ALREADY_SUBSCRIBED, key, {"personal": _personal(subscriber)}, cause=ANONYMOUS)
 
 
 def welcome(session: Session, subscriber: Subscriber, confirmed_at: dt.datetime) -> None:
@@ -52,8 +62,22 @@ def welcome(session: Session, subscriber: Subscriber, confirmed_at: dt.datetime)
          {"topics": " ".join(subscriber.topic_names), "personal": _personal(subscriber)}, list_mail=True)
 
 
+def my_data_link(session: Session, email: str, language: str, link: links.MyDataLink) -> None:
+    """The "my data" link, asked for by whoever typed the address: the subject holds no text of theirs."""
+    enqueue(session, SEND_EMAIL, dump_payload(EmailRequest, {
+        "idempotency_key": f"{MY_DATA_LINK}:{link.nonce}",
+        "template": MY_DATA_LINK,
+        "language": language,
+        "recipient": {"email": email, "name": None},
+        "context": {"my_data_url": links.my_data_url(link), "valid_minutes": links.MY_DATA_MAX_AGE // 60},
+        "origin": "subscriptions",
+        "cause": ANONYMOUS,  # the mailer caps such mail per recipient
+    }))
+
+
 def send(session: Session, subscriber: Subscriber, template: str, key: str, context: dict[str, Any],
-         *, list_mail: bool = False) -> None:
+         *, list_mail: bool = False, cause: str | None = None) -> None:
+    """`cause=ANONYMOUS` for mail that anyone typing the address can cause (the mailer caps it)."""
     payload: dict[str, Any] = {
         "idempotency_key": key,
         "template": template,
@@ -61,6 +85,7 @@ def send(session: Session, subscriber: Subscriber, template: str, key: str, cont
         "recipient": {"email": subscriber.email, "name": subscriber.name},
         "context": context,
         "origin": "subscriptions",
+        "cause": cause,
     }
     if list_mail:
         payload["list_headers"] = list_headers(subscriber)

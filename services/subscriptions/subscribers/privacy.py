@@ -1,18 +1,23 @@
 """The person's rights: export everything held about them (here and in the other services) and erase it.
 
-The preference centre starts both. The other services answer the export through their typed clients
-(`shared.clients`); erasure reaches them as `ErasePerson` messages written in the same transaction.
+Both start from a fresh single-use "my data" link (`pages/my_data.py`), which carries the keyed hash of the
+address, never the address. The other services answer through their typed clients (`shared.clients`);
+erasure reaches them as `ErasePerson` messages written in the same transaction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterable
 from typing import Any, Protocol
 
+from flask import current_app
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.subscriptions.newsletter.privacy import erase_author, export_author
+from services.subscriptions.newsletter.models import Article
+from services.subscriptions.newsletter.privacy import ERASED_ADDRESS, erase_author, export_author
 from services.subscriptions.subscribers.models import (
     CONSENT_WORDING_VERSION,
     ConsentAction,
@@ -28,33 +33,88 @@ from shared.clients.mailer import MailerClient
 from shared.contract import ERASE_PERSON_IN, ErasePerson, dump_payload
 from shared.db import utcnow
 from shared.outbox import enqueue
-from shared.privacy import forget_in_outbox
+from shared.privacy import email_hash, forget_in_outbox
 
 
 class PersonalDataSource(Protocol):
     service: str
 
-    def export_personal_data(self, email: str) -> dict[str, Any]: ...
+    def export_personal_data(self, email: str | None = None, *, email_hash: str | None = None) -> dict[str, Any]: ...
+
+    def holds_personal_data(self, email: str | None = None, *, email_hash: str | None = None) -> bool: ...
 
 
-def export_here(session: Session, subscriber: Subscriber) -> dict[str, Any]:
+def _sources() -> tuple[PersonalDataSource, ...]:
+    return (EventsClient(), MailerClient())
+
+
+def hash_of(email: str) -> str:
+    return email_hash(str(current_app.config["SECRET_KEY"]), email)
+
+
+def subscriber_of(session: Session, address_hash: str, *, lock: bool = False) -> Subscriber | None:
+    query = select(Subscriber).where(Subscriber.email_hash == address_hash)
+    return session.scalar(query.with_for_update() if lock else query)
+
+
+def author_addresses(session: Session, address_hash: str) -> list[str]:
+    """The spellings of the address on submitted articles (articles keep the address, not its hash)."""
+    spellings = session.scalars(select(Article.author_email).where(Article.author_email != ERASED_ADDRESS).distinct())
+    return sorted({address for address in spellings if hash_of(address) == address_hash})
+
+
+def holds_here(session: Session, address_hash: str) -> bool:
+    return subscriber_of(session, address_hash) is not None or bool(author_addresses(session, address_hash))
+
+
+def holds_elsewhere(address_hash: str) -> bool:
+    """Whether the events service or the mailer holds the address. Call it with no transaction open.
+    A service that does not answer counts as holding nothing: the person may ask again."""
+    for source in _sources():
+        try:
+            if source.holds_personal_data(email_hash=address_hash):
+                return True
+        except ServiceCallFailed:
+            continue
+    return False
+
+
+def export_here(session: Session, address_hash: str) -> dict[str, Any]:
     """This service's part of the export: the subscription with its consent log, and submitted articles."""
-    return {"generated_at": utcnow().isoformat(), "email": subscriber.email,
-            "subscriptions": subscription_data(subscriber), "articles": export_author(session, subscriber.email)}
+    subscriber = subscriber_of(session, address_hash)
+    articles = [article for address in author_addresses(session, address_hash)
+                for article in export_author(session, address)]
+    return {"generated_at": utcnow().isoformat(),
+            "subscriptions": subscription_data(subscriber) if subscriber is not None else None,
+            "articles": articles}
 
 
-def export_elsewhere(email: str) -> dict[str, Any]:
+def export_elsewhere(address_hash: str) -> dict[str, Any]:
     """What the events service and the mailer hold, by service name; a service that cannot answer says so.
     Call it with no transaction open: the other services may take their time."""
-    sources: tuple[PersonalDataSource, ...] = (EventsClient(), MailerClient())
-    return {source.service: _export_from(source, email) for source in sources}
+    return {source.service: _export_from(source, address_hash) for source in _sources()}
 
 
-def _export_from(source: PersonalDataSource, email: str) -> dict[str, Any]:
+def _export_from(source: PersonalDataSource, address_hash: str) -> dict[str, Any]:
     try:
-        return source.export_personal_data(email)
+        return source.export_personal_data(email_hash=address_hash)
     except ServiceCallFailed:
         return {"unavailable": f"The {source.service} service did not answer. Please try again later."}
+
+
+def addresses_in(exported: Any) -> set[str]:
+    """Every address (value of an "email" key) anywhere in an export, to forget them in the outbox too."""
+    found: set[str] = set()
+    if isinstance(exported, dict):
+        for key, value in exported.items():
+            if key == "email" and isinstance(value, str) and "@" in value:
+                found.add(value)
+            else:
+                found |= addresses_in(value)
+    elif isinstance(exported, list):
+        for item in exported:
+            found |= addresses_in(item)
+    return found
 
 
 def subscription_data(subscriber: Subscriber) -> dict[str, Any]:
@@ -83,23 +143,33 @@ def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def erase(session: Session, subscriber: Subscriber) -> str:
-    """Erase the person here and ask the other services to do the same; returns the request id.
+def erase_everywhere(session: Session, address_hash: str, known_addresses: Iterable[str] = ()) -> str:
+    """Erase the address here and ask the other services to do the same; returns the request id.
 
-    What stays: a suppression entry and an 'erase' consent record, both holding only the keyed hash.
+    `known_addresses` are its spellings found in the other services' exports (to forget them in this
+    service's outbox too). A subscriber leaves a suppression entry and an 'erase' consent record, both
+    holding only the keyed hash.
     """
     request_id = uuid.uuid4().hex
-    address_hash = subscriber.email_hash
-    email = subscriber.email
+    addresses = set(known_addresses) | set(author_addresses(session, address_hash))
+    subscriber = subscriber_of(session, address_hash, lock=True)
+    if subscriber is not None:
+        addresses.add(subscriber.email)
+        _erase_subscriber(session, subscriber)
+    for address in sorted(addresses):
+        erase_author(session, address)
+        forget_in_outbox(session, address)
+    for target in ERASE_PERSON_IN.values():
+        enqueue(session, target, dump_payload(ErasePerson, {"email_hash": address_hash, "request_id": request_id}))
+    return request_id
+
+
+def _erase_subscriber(session: Session, subscriber: Subscriber) -> None:
+    address_hash, language = subscriber.email_hash, subscriber.language
     session.delete(subscriber)
     session.flush()
-    erase_author(session, email)
-    forget_in_outbox(session, email)
     if session.get(Suppression, address_hash) is None:
         session.add(Suppression(email_hash=address_hash, reason=SuppressionReason.ERASED))
     session.add(ConsentEvent(subscriber_id=None, email_hash=address_hash, action=ConsentAction.ERASE,
                              source=ConsentSource.EMAIL, wording_version=CONSENT_WORDING_VERSION,
-                             language=subscriber.language, topics="", occurred_at=utcnow()))
-    for target in ERASE_PERSON_IN.values():
-        enqueue(session, target, dump_payload(ErasePerson, {"email_hash": address_hash, "request_id": request_id}))
-    return request_id
+                             language=language, topics="", occurred_at=utcnow()))

@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import Schema, fields, post_load, pre_load, validate
 
 from services.subscriptions.subscribers.models import SUBSCRIBER_LANGUAGES, TOPICS, SubscriberStatus
-from shared.schemas import BodySchema, QuerySchema
+from shared.schemas import BodySchema, QuerySchema, query_position
 
 
 def _strip(value: Any) -> Any:
@@ -50,7 +50,7 @@ class SubscriberQuery(QuerySchema):
     status = fields.String(load_default=None, validate=validate.OneOf([s.value for s in SubscriberStatus]))
     topic = fields.String(load_default=None, validate=validate.OneOf(TOPICS))
     language = fields.String(load_default=None, validate=validate.OneOf(SUBSCRIBER_LANGUAGES))
-    after = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    after = query_position(load_default=0)
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
 
 

@@ -89,8 +89,15 @@ def limit_per_address(secret_key: str, email: str) -> None:
     check_rate(f"articles:address:{email_hash(secret_key, email)}", SUBMISSIONS_PER_ADDRESS_HOUR, 3600)
 
 
+def article_stamp(article: Article) -> str:
+    """When the article was created, to the microsecond: with its id, it names one article."""
+    return article.created_at.strftime("%Y%m%d%H%M%S%f")
+
+
 def status_token(secret_key: str, article: Article) -> str:
-    return make_token(secret_key, STATUS_TOKEN_PURPOSE, {"a": article.id})
+    """The id and the creation time (`k`): an author's link never opens another author's article, even
+    where an id could be given again (links made before `k` was added are read by the id alone)."""
+    return make_token(secret_key, STATUS_TOKEN_PURPOSE, {"a": article.id, "k": article_stamp(article)})
 
 
 def status_url(base_url: str, secret_key: str, article: Article) -> str:
@@ -101,7 +108,10 @@ def status_url(base_url: str, secret_key: str, article: Article) -> str:
 def article_from_token(session: Session, secret_key: str, token: str, *, lock: bool = False) -> Article:
     """The article a status link is for; raises shared.tokens.TokenError for a bad link."""
     data = read_token(secret_key, STATUS_TOKEN_PURPOSE, token, STATUS_TOKEN_MAX_AGE)
-    return get_article(session, int(data["a"]), lock=lock)
+    article = get_article(session, int(data["a"]), lock=lock)
+    if "k" in data and data["k"] != article_stamp(article):
+        raise NotFound("No article with this id.")
+    return article
 
 
 def get_article(session: Session, article_id: int, *, lock: bool = False) -> Article:

@@ -96,7 +96,7 @@ def _render_form(template: str, values: dict[str, Any], errors: dict[str, Any], 
 # --- submission ----------------------------------------------------------------------------------
 
 def submit_page() -> tuple[str, int] | WerkzeugResponse:
-    if request.method == "GET":
+    if request.method != "POST":
         return _render_form("newsletter/submit.html", {"language": current_language(), "themes": []}, {})
     articles.limit_per_ip(request.remote_addr)
     data = _form_data()

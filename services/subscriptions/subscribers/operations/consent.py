@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
+from marshmallow import fields, validate
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -29,7 +30,9 @@ from services.subscriptions.subscribers.models import (
     Suppression,
     SuppressionReason,
 )
+from shared.contract import ContractSchema, Route, dump_payload, load_payload
 from shared.db import utcnow
+from shared.outbox import enqueue
 from shared.privacy import email_hash, normalise_email
 from shared.ratelimit import check_rate
 
@@ -98,19 +101,49 @@ def _limit(name: str) -> int:
     return int(current_app.config.get(name, RATE_LIMITS[name]))
 
 
+# The subscribe request as recorded by the API and the form; the `subscriptions.subscribe` actor does the rest.
+SUBSCRIBE_STEP = Route("subscriptions.subscribe", "subscriptions")
+
+
+class SubscribeStep(ContractSchema):
+    email = fields.Email(required=True)
+    language = fields.String(required=True)
+    topics = fields.List(fields.String(), required=True)
+    name = fields.String(load_default=None, allow_none=True)
+    organisation = fields.String(load_default=None, allow_none=True)
+    source = fields.String(required=True, validate=validate.OneOf([s.value for s in ConsentSource]))
+
+
 def request_subscription(session: Session, request: SubscriptionRequest, source: ConsentSource, *,
                          honeypot: str | None = None) -> None:
     """The form's or the API's request after validation: limited per address; a filled honeypot does nothing.
-    The caller answers the same whatever happens here."""
+
+    The request is only recorded (one outbox row) and the worker subscribes: the answer then takes the same
+    work, and so the same time, for a new, a pending and a subscribed address. (App config
+    `SUBSCRIBE_IN_WORKER`, default on outside tests; off, the request subscribes here.)"""
     limit_per_address(request.email)
     if honeypot:
         return
-    subscribe(session, request, source)
+    if not current_app.config.get("SUBSCRIBE_IN_WORKER", not current_app.testing):
+        subscribe(session, request, source)
+        return
+    enqueue(session, SUBSCRIBE_STEP, dump_payload(SubscribeStep, {
+        "email": request.email, "language": request.language, "topics": list(request.topics), "name": request.name,
+        "organisation": request.organisation, "source": source.value}))
+
+
+def subscribe_step(session: Session, payload: Mapping[str, Any]) -> None:
+    """The worker's part of a recorded request (`SUBSCRIBE_STEP`)."""
+    step = load_payload(SubscribeStep, payload)
+    subscribe(session, SubscriptionRequest.from_input(step), ConsentSource(step["source"]))
 
 
 def subscribe(session: Session, request: SubscriptionRequest, source: ConsentSource) -> None:
-    """Double opt-in. The caller answers the same whatever happens here, so nothing leaks."""
+    """Double opt-in. The caller answers the same whatever happens here, so nothing leaks.
+    An address that complained is left as it is and gets nothing: anyone may have typed it."""
     subscriber = find_by_email(session, request.email, lock=True)
+    if _complained(session, subscriber, request.email):
+        return
     if subscriber is None:
         subscriber = _insert_pending(session, request, source)
         if subscriber is not None:
@@ -121,6 +154,13 @@ def subscribe(session: Session, request: SubscriptionRequest, source: ConsentSou
         if subscriber is None:
             return
     _subscribe_again(session, subscriber, request, source)
+
+
+def _complained(session: Session, subscriber: Subscriber | None, email: str) -> bool:
+    if subscriber is not None:
+        return subscriber.status == SubscriberStatus.COMPLAINED
+    suppression = session.get(Suppression, hash_of(email))
+    return suppression is not None and suppression.reason == SuppressionReason.COMPLAINED
 
 
 def _subscribe_again(session: Session, subscriber: Subscriber, request: SubscriptionRequest,

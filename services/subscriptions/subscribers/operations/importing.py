@@ -109,7 +109,7 @@ def parse_csv(text: str, secret_key: str, default_language: str = "fi") -> tuple
         raise InvalidInput("The file is empty.", errors={"file": ["The file is empty."]})
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    reader = _rows(csv.reader(io.StringIO(text), delimiter=delimiter))
     header = [name.strip().lower() for name in next(reader)]
     _check_header(header)
     valid: list[ImportRow] = []
@@ -131,6 +131,20 @@ def parse_csv(text: str, secret_key: str, default_language: str = "fi") -> tuple
             seen[parsed.email_hash] = line_number
             valid.append(parsed)
     return valid, errors, count
+
+
+def _rows(reader: Iterator[list[str]]) -> Iterator[list[str]]:
+    """The reader's rows; a row it cannot read (a cell over 128 KB, a stray NUL) is an InvalidInput naming it."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            number = getattr(reader, "line_num", 0) or 1
+            message = f"Row {number} cannot be read: a cell is over 128 KB or the file is not CSV."
+            raise InvalidInput(message, errors={"file": [message]}) from error
+        yield row
 
 
 def _check_header(header: list[str]) -> None:

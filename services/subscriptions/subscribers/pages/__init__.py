@@ -1,6 +1,7 @@
 """HTML pages of the subscribers part.
 
-public      subscribe, the links in emails (confirm, unsubscribe), the preference centre with export and erase
+public      subscribe, the links in emails (confirm, unsubscribe), the preference centre
+my_data     ask for a single-use "my data" link; open it to download or erase everything held about you
 workspace   the coordinator's subscriber pages (search, counts, import, export) and the workspace's front page
 """
 
@@ -8,11 +9,12 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
-from services.subscriptions.subscribers.pages import public, workspace
+# my_data adds its routes to public's blueprint when imported
+from services.subscriptions.subscribers.pages import my_data, public, workspace  # noqa: F401
 
 
 def register(app: Flask) -> None:
-    """Add the public pages to the subscriptions app."""
+    """Add the public pages (with the "my data" routes of `my_data`) to the subscriptions app."""
     public.register(app)
 
 

@@ -1,9 +1,9 @@
 """Public pages of the subscribers part: subscribe (/newsletter/), confirm, unsubscribe (RFC 8058 one-click),
-and the preference centre with the person's data export and erasure."""
+and the preference centre (topics, language, unsubscribing). Export and erasure need a fresh "my data" link
+(`my_data.py`): the preference link in every list mail lives two years and may be forwarded."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Blueprint, Flask, Response, redirect, render_template, request, url_for
@@ -12,7 +12,6 @@ from marshmallow import ValidationError
 from sqlalchemy.orm import Session
 
 from services.subscriptions.models import db
-from services.subscriptions.subscribers import privacy
 from services.subscriptions.subscribers.models import (
     SUBSCRIBER_LANGUAGES,
     TOPICS,
@@ -122,7 +121,7 @@ def confirm_page(token: str) -> Any:
     found = _subscriber_or_problem(links.CONFIRM_PURPOSE, token, lock=request.method == "POST")
     if not isinstance(found, Subscriber):
         return found
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD or OPTIONS from a link scanner: only look
         if found.status != SubscriberStatus.PENDING:
             return _confirm_result(found, ConfirmOutcome.ALREADY_CONFIRMED
                                    if found.status == SubscriberStatus.CONFIRMED else ConfirmOutcome.NOT_PENDING)
@@ -146,7 +145,7 @@ def unsubscribe_page(token: str) -> Any:
     found = _subscriber_or_problem(links.UNSUBSCRIBE_PURPOSE, token, lock=request.method == "POST")
     if not isinstance(found, Subscriber):
         return found
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD or OPTIONS from a link scanner: only look
         return render_template("subscribers/unsubscribe.html", token=token)
     consent.unsubscribe(session(), found)
     session().commit()
@@ -194,34 +193,6 @@ def _apply_preferences(subscriber: Subscriber) -> tuple[str | None, dict[str, li
 def _preferences(subscriber: Subscriber, token: str, message: str | None, errors: dict[str, list[str]]) -> Any:
     return render_template("subscribers/preferences.html", subscriber=subscriber, token=token, message=message,
                            errors=errors, topics=_topic_options(), language_options=_language_options(),
-                           labels={**_field_labels(), "confirm": _("Erase my data")},
+                           labels=_field_labels(),
                            active=subscriber.status == SubscriberStatus.CONFIRMED), \
         422 if errors else 200
-
-
-@pages.route("/preferences/<token>/export")
-def export_page(token: str) -> Any:
-    """Everything held about the person, here and in the other services, as a JSON download."""
-    found = _subscriber_or_problem(links.PREFERENCES_PURPOSE, token)
-    if not isinstance(found, Subscriber):
-        return found
-    data = privacy.export_here(session(), found)
-    session().commit()  # no transaction stays open while the other services answer
-    data.update(privacy.export_elsewhere(found.email))
-    response = Response(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json")
-    response.headers["Content-Disposition"] = 'attachment; filename="my-data.json"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@pages.route("/preferences/<token>/erase", methods=["POST"])
-def erase_page(token: str) -> Any:
-    found = _subscriber_or_problem(links.PREFERENCES_PURPOSE, token, lock=True)
-    if not isinstance(found, Subscriber):
-        return found
-    if request.form.get("confirm") != "yes":
-        return _preferences(found, token, None, {"confirm": [_("Tick the box to confirm that you want to erase "
-                                                               "your data.")]})
-    privacy.erase(session(), found)
-    session().commit()
-    return render_template("subscribers/erased.html")
