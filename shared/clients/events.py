@@ -20,14 +20,15 @@ Times stay ISO 8601 strings (as sent), so an answer can be stored as JSON unchan
 
 from __future__ import annotations
 
-from typing import Any, TypedDict, cast
+from typing import TypedDict, cast
 from urllib.parse import urlencode
 
 from marshmallow import INCLUDE, fields
 
-from shared.clients import AnswerSchema, ServiceClient
+from shared.clients import AnswerSchema
+from shared.clients.personal_data import PersonalDataCalls
 
-__all__ = ["EventsClient", "PersonalDataAnswer", "PersonalDataRequest", "UpcomingEvent", "UpcomingEventAnswer"]
+__all__ = ["EventsClient", "UpcomingEvent", "UpcomingEventAnswer"]
 
 UPCOMING_TIMEOUT = 3.0  # seconds: the newsletter composes without the section rather than wait
 
@@ -62,18 +63,6 @@ class UpcomingEventAnswer(AnswerSchema):
     ics_url = fields.String(load_default="")
 
 
-class PersonalDataRequest(AnswerSchema):
-    """The address, or its keyed hash (`shared.privacy.email_hash`)."""
-
-    email = fields.Email()
-    email_hash = fields.String()
-
-
-class HoldsAnswer(AnswerSchema):
-    service = fields.String(required=True)
-    holds = fields.Boolean(required=True)
-
-
 class PersonalData(AnswerSchema):
     """What events holds about an address. Kept whole (unknown keys included): it is the person's export."""
 
@@ -84,15 +73,11 @@ class PersonalData(AnswerSchema):
     feedback = fields.List(fields.Dict(), required=True)
 
 
-class PersonalDataAnswer(AnswerSchema):
-    service = fields.String(required=True)
-    data = fields.Nested(PersonalData, required=True)
-
-
-class EventsClient(ServiceClient):
+class EventsClient(PersonalDataCalls):
     """`EventsClient().upcoming_events(limit=5)`, `EventsClient().export_personal_data(email)`."""
 
     service = "events"
+    held = PersonalData
 
     def upcoming_events(self, limit: int) -> list[UpcomingEvent]:
         """Upcoming public events, soonest first (unauthenticated, like any visitor)."""
@@ -100,20 +85,3 @@ class EventsClient(ServiceClient):
         response = self.request("GET", path, authenticated=False, timeout=UPCOMING_TIMEOUT)
         return cast("list[UpcomingEvent]", self.load(UpcomingEventAnswer(), response.body, many=True))
 
-    def export_personal_data(self, email: str | None = None, *, email_hash: str | None = None) -> dict[str, Any]:
-        """`{"service": "events", "data": {...}}` for the address, or for the address with this keyed hash."""
-        response = self.request("POST", "/api/v1/personal-data/export", body=_who(email, email_hash),
-                                body_schema=PersonalDataRequest())
-        return cast("dict[str, Any]", self.load(PersonalDataAnswer(), response.body))
-
-    def holds_personal_data(self, email: str | None = None, *, email_hash: str | None = None) -> bool:
-        """Whether events holds anything about the address (or the address with this keyed hash)."""
-        response = self.request("POST", "/api/v1/personal-data/lookup", body=_who(email, email_hash),
-                                body_schema=PersonalDataRequest())
-        return bool(self.load(HoldsAnswer(), response.body)["holds"])
-
-
-def _who(email: str | None, email_hash: str | None) -> dict[str, str]:
-    if (email is None) == (email_hash is None):
-        raise ValueError("Give either email or email_hash.")
-    return {"email": email} if email is not None else {"email_hash": str(email_hash)}

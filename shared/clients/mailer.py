@@ -30,7 +30,8 @@ from urllib.parse import quote
 
 from marshmallow import INCLUDE, Schema, fields, post_load
 
-from shared.clients import AnswerSchema, ServiceClient
+from shared.clients import AnswerSchema
+from shared.clients.personal_data import PersonalDataCalls
 
 __all__ = ["CampaignProgress", "MailerClient", "Preview"]
 
@@ -96,18 +97,6 @@ class PreviewAnswer(AnswerSchema):
         return Preview(**data)
 
 
-class PersonalDataRequest(Schema):
-    """The address, or its keyed hash (`shared.privacy.email_hash`)."""
-
-    email = fields.Email()
-    email_hash = fields.String()
-
-
-class HoldsAnswer(AnswerSchema):
-    service = fields.String(required=True)
-    holds = fields.Boolean(required=True)
-
-
 class PersonalData(AnswerSchema):
     """What the mailer holds about an address. Kept whole (unknown keys included): it is the person's export."""
 
@@ -118,16 +107,12 @@ class PersonalData(AnswerSchema):
     suppressions = fields.List(fields.Dict(), required=True)
 
 
-class PersonalDataAnswer(AnswerSchema):
-    service = fields.String(required=True)
-    data = fields.Nested(PersonalData, required=True)
-
-
-class MailerClient(ServiceClient):
+class MailerClient(PersonalDataCalls):
     """`MailerClient().campaign_progress(name)`, `.preview(template, language, context)`,
     `.export_personal_data(email)`; each raises ServiceCallFailed when the mailer cannot answer."""
 
     service = "mailer"
+    held = PersonalData
 
     def campaign_progress(self, campaign: str) -> CampaignProgress:
         """The counts of one campaign (all zero for a campaign the mailer has not seen)."""
@@ -142,20 +127,3 @@ class MailerClient(ServiceClient):
         response = self.request("POST", "/api/v1/previews", body=body, body_schema=PreviewRequest())
         return cast("Preview", self.load(PreviewAnswer(), response.body))
 
-    def export_personal_data(self, email: str | None = None, *, email_hash: str | None = None) -> dict[str, Any]:
-        """`{"service": "mailer", "data": {...}}` for the address, or for the address with this keyed hash."""
-        response = self.request("POST", "/api/v1/personal-data/export", body=_who(email, email_hash),
-                                body_schema=PersonalDataRequest())
-        return cast("dict[str, Any]", self.load(PersonalDataAnswer(), response.body))
-
-    def holds_personal_data(self, email: str | None = None, *, email_hash: str | None = None) -> bool:
-        """Whether mailer holds anything about the address (or the address with this keyed hash)."""
-        response = self.request("POST", "/api/v1/personal-data/lookup", body=_who(email, email_hash),
-                                body_schema=PersonalDataRequest())
-        return bool(self.load(HoldsAnswer(), response.body)["holds"])
-
-
-def _who(email: str | None, email_hash: str | None) -> dict[str, str]:
-    if (email is None) == (email_hash is None):
-        raise ValueError("Give either email or email_hash.")
-    return {"email": email} if email is not None else {"email_hash": str(email_hash)}
