@@ -188,9 +188,8 @@ def test_a_forwarded_list_mails_preferences_link_cannot_export_or_erase(client):
     assert "/export" not in page
     assert "/erase" not in page
     assert "/newsletter/my-data" in page  # it says where to ask for a link instead
-    for former in (client.get(f"{preferences}/export"), client.post(f"{preferences}/erase", data={"confirm": "yes"})):
-        assert former.status_code == 303  # old bookmarks land on the page that mails a fresh link
-        assert former.headers["Location"].endswith("/newsletter/my-data")
+    assert client.get(f"{preferences}/export").status_code in (404, 405)
+    assert client.post(f"{preferences}/erase", data={"confirm": "yes"}).status_code in (404, 405)
     token = preferences.rsplit("/", 1)[1]
     for path in (f"/newsletter/my-data/{token}", "/newsletter/my-data/download", "/newsletter/my-data/erase"):
         assert client.post(path, data={"token": token, "confirm": "yes"}).status_code == 404, path

@@ -72,15 +72,6 @@ def _send_link_if_held(email: str) -> None:
         session().commit()
 
 
-@pages.route("/preferences/<token>/export", methods=["GET", "POST"])
-@pages.route("/preferences/<token>/erase", methods=["GET", "POST"])
-def former_data_pages(token: str) -> Any:
-    """Export and erase were once reached from the long-lived preferences link; now they need a fresh
-    single-use link, so an old bookmark lands on the page that mails one. Nothing changes here."""
-    del token
-    return redirect(url_for(".my_data_request"), code=303)
-
-
 @pages.route("/my-data/sent")
 def my_data_sent() -> str:
     return render_template("subscribers/my_data_sent.html")
