@@ -65,7 +65,9 @@ def test_rate_cap_holds_across_two_worker_processes(processes: Processes, smtp_s
     print(f"{MESSAGES} messages at ELO_MAIL_RATE={RATE} via {shared_by}: {span:.2f} s "  # noqa: T201 - the figure
           f"(all in {time.monotonic() - started:.1f} s after the worker was ready; "
           f"busiest 2 s: {busiest_window(smtp_sink_process)} messages)")
-    assert 9.0 <= span <= 11.0
+    # Never faster than the cap (the point); the upper bound only catches a cap far too slow, with room for
+    # the other test worker sharing the two cores.
+    assert 9.0 <= span <= 12.5
     # never above the cap: arrivals are stamped at the sink after each SMTP transfer, whose jitter
     # (a few messages) adds to the limiter's own catch-up of at most one block (5 slots at this rate)
     assert busiest_window(smtp_sink_process) <= 2 * RATE * 1.15
