@@ -187,18 +187,9 @@ class Database:
     def _remove_session(self, _exc: BaseException | None) -> None:
         self.session.remove()
 
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[Session]:
+    def transaction(self) -> contextlib.AbstractContextManager[Session]:
         """A fresh session that commits on success and rolls back on error (for actors and jobs)."""
-        session = self.session_factory()
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+        return committing(self.session_factory())
 
     def ping(self) -> bool:
         try:
@@ -211,3 +202,16 @@ class Database:
 
 def make_engine_url(url: str) -> str:
     return create_engine(url, poolclass=NullPool).url.render_as_string(hide_password=False)
+
+
+@contextlib.contextmanager
+def committing(session: Session) -> Iterator[Session]:
+    """Use `session` for one transaction: commit on success, roll back on error, close either way."""
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -34,7 +34,7 @@ from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.mailer.models import FINISHED, Delivery, DeliveryStatus, db, engine_without_disk_wait
-from shared.db import utcnow
+from shared.db import committing, utcnow
 
 WAIT_FOR_SERVER = 30.0  # seconds
 
@@ -50,18 +50,9 @@ class MarkFailed(Exception):
 
 # --- sessions on the log ----------------------------------------------------------------------------
 
-@contextlib.contextmanager
-def log_transaction() -> Iterator[Session]:
+def log_transaction() -> contextlib.AbstractContextManager[Session]:
     """A transaction on the delivery log that does not wait for the disk on commit (PostgreSQL)."""
-    session = _log_sessions(db.url)()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+    return committing(_log_sessions(db.url)())
 
 
 @contextlib.contextmanager
