@@ -31,7 +31,7 @@ lint: $(STAMP)
 
 # Needs root and a Docker engine (started when missing); builds local base images where no registry answers.
 deploy-check: $(STAMP)
-	$(VENV)/bin/python -m tools.deploy_check
+	$(VENV)/bin/python -m tools.deploy_check $(DEPLOY_CHECK_ARGS)
 
 bench: $(STAMP)
 	$(VENV)/bin/python -m bench

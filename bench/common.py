@@ -214,6 +214,7 @@ def service_env(database_urls: dict[str, str], data_dir: Path, *, broker_url: st
         "ELO_DATA_DIR": str(data_dir),
         "ELO_SECRET_KEY": SECRET_KEY,
         "ELO_LOG_LEVEL": "WARNING",
+        "ELO_CAPTURE_MAIL": "1",  # gunicorn refuses to start with neither a relay nor this
         **{f"ELO_{service.upper()}_DATABASE_URL": url for service, url in database_urls.items()},
     }
     if broker_url:
@@ -261,7 +262,8 @@ class Gunicorn:
         command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}",
                    "--workers", str(self.workers), "--threads", str(self.threads),
                    "--worker-class", self.worker_class if self.threads == 1 else "gthread",
-                   "--log-level", "warning", "--timeout", "60", *self.extra_args, self.app_spec]
+                   "--log-level", "warning", "--timeout", "60", "--no-control-socket", *self.extra_args,
+                   self.app_spec]
         self.process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **self.env},
                                         stdout=self.log, stderr=subprocess.STDOUT)
         wait_for_http(self.url + "/", self.process, self.log.name)

@@ -7,6 +7,7 @@ import importlib
 import logging
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -17,24 +18,45 @@ from typing import Any
 import click
 
 from services import SERVICES
-from shared.settings import Settings, SettingsError, load_settings
+from shared.logs import configure_logging
+from shared.settings import Settings, SettingsError, load_settings, require_mail_relay, served_url
 
 log = logging.getLogger("elo")
+# The commands that run the production shape: they send mail out or are told to keep it (ELO_CAPTURE_MAIL).
+PRODUCTION_COMMANDS = frozenset({"worker", "scheduler"})
 
 
-def settings_or_exit() -> Settings:
+def settings_or_exit(*, production: bool = False, served_at: str | None = None) -> Settings:
     try:
-        return load_settings()
+        settings = load_settings(served_at=served_at)
+        if production:
+            require_mail_relay(settings)
     except SettingsError as error:
         click.echo(f"elo: setting {error}", err=True)
         sys.exit(2)
+    return settings
 
 
 @click.group()
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """ELO network services."""
-    logging.basicConfig(level=os.environ.get("ELO_LOG_LEVEL", "INFO"),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging("text" if ctx.invoked_subcommand == "up" else "json")  # json: production processes
+    _announce_data_dir(ctx.invoked_subcommand)
+
+
+def _announce_data_dir(command: str | None) -> None:
+    """One line on stderr naming the data directory (the same from any working directory). A command
+    whose settings are wrong says so in its own one line instead."""
+    if command is None or "--help" in sys.argv[1:]:
+        return
+    try:
+        settings = load_settings()
+        if command in PRODUCTION_COMMANDS:
+            require_mail_relay(settings)
+    except SettingsError:
+        return
+    click.echo(f"elo: data in {settings.data_dir}", err=True)
 
 
 def service_databases() -> list[tuple[str, Any]]:
@@ -213,8 +235,11 @@ def up(host: str, port: int, demo: bool, threads: int) -> None:
     from shared.outbox import forget_relays, sweep
     from shared.scheduler import SchedulerLoop
 
-    settings = settings_or_exit()
-    _port_free_or_exit(host, port)
+    settings_or_exit()  # a wrong setting is told before a port in use
+    listener = _bind_or_exit(host, port)
+    # Links in mail and feeds follow the address served (port 0: the port the system chose) unless ELO_BASE_URL.
+    address = served_url(host, listener.getsockname()[1])
+    settings = settings_or_exit(served_at=address)
     migrate_all(settings)
     demo_marker = settings.data_dir / ".demo-loaded"
     if demo and not demo_marker.exists():
@@ -237,11 +262,9 @@ def up(host: str, port: int, demo: bool, threads: int) -> None:
     scheduler_thread.start()
     # With ELO_PROXY_HOPS the X-Forwarded-* headers reach ProxyFix (embedded_wsgi), which trusts exactly
     # that many proxies; waitress would otherwise drop them before the app sees them.
-    server = create_server(wsgi, host=host, port=port, threads=8,
-                           clear_untrusted_proxy_headers=not settings.proxy_hops)
+    server = create_server(wsgi, sockets=[listener], threads=8, clear_untrusted_proxy_headers=not settings.proxy_hops)
     _stop_on_sigterm()
-    # The port the server bound: the one asked for, or the one the system chose for --port 0.
-    click.echo(f"ELO network is running at http://{host}:{server.effective_port}/  (Ctrl-C stops it)")
+    click.echo(f"ELO network is running at {address}/  (Ctrl-C stops it)")
     try:
         server.run()
     except KeyboardInterrupt:
@@ -261,24 +284,29 @@ def embedded_wsgi(settings: Settings) -> Any:
     from services.gateway import create_gateway
     from services.wsgi import behind_proxies
 
-    wsgi, _apps = create_gateway({"ELO_SETTINGS": settings})
+    wsgi, _apps = create_gateway({"ELO_SETTINGS": settings}, embedded=True)
     return behind_proxies(wsgi, settings.proxy_hops)
 
 
-def _port_free_or_exit(host: str, port: int) -> None:
-    """A second `make run` while the first still runs: say so in one line, before any work."""
-    import socket
-
-    family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as waitress does
-        try:
-            probe.bind((host, port))
-        except OSError as error:
-            click.echo(f"elo: port {port} on {host} is in use ({error.strerror}). Is ELO already running? "
-                       f"Stop it, or choose another port: make run PORT={port + 1}, or elo up --port {port + 1}",
-                       err=True)
-            sys.exit(2)
+def _bind_or_exit(host: str, port: int) -> socket.socket:
+    """The socket `elo up` serves on, bound before any work (port 0: a free port, read back). A second
+    `make run` while the first still runs: say so in one line."""
+    try:
+        family, kind, proto, _name, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as error:
+        click.echo(f"elo: cannot serve on host {host!r} ({error.strerror})", err=True)
+        sys.exit(2)
+    listener = socket.socket(family, kind, proto)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as waitress does
+    try:
+        listener.bind(address)
+    except OSError as error:
+        listener.close()
+        click.echo(f"elo: port {port} on {host} is in use ({error.strerror}). Is ELO already running? "
+                   f"Stop it, or choose another port: make run PORT={port + 1}, or elo up --port {port + 1}",
+                   err=True)
+        sys.exit(2)
+    return listener
 
 
 def _stop_on_sigterm() -> None:
@@ -293,7 +321,7 @@ def _stop_on_sigterm() -> None:
 @click.option("--threads", default=8, show_default=True, type=int)
 def worker(processes: int, threads: int) -> None:
     """Run dramatiq worker processes for every service's actors."""
-    settings = settings_or_exit()
+    settings = settings_or_exit(production=True)
     if settings.embedded_broker:
         click.echo("elo: setting ELO_BROKER_URL: a separate worker needs amqp:// or redis:// "
                    "(the embedded run has its worker inside `elo up`)", err=True)
@@ -311,7 +339,7 @@ def scheduler(interval: float) -> None:
     from shared.broker import get_broker
     from shared.scheduler import SchedulerLoop
 
-    settings = settings_or_exit()
+    settings = settings_or_exit(production=True)
     create_gateway({"ELO_SETTINGS": settings})
     get_broker()
     import_actors()
@@ -341,6 +369,11 @@ def _add_service_commands() -> None:
 
 
 _add_service_commands()
+
+from services.backup import backup_command, restore_command  # noqa: E402 - the commands join the group last
+
+main.add_command(backup_command)
+main.add_command(restore_command)
 
 
 if __name__ == "__main__":

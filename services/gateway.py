@@ -14,8 +14,14 @@ from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from services import SERVICES, landing
 
 
-def create_gateway(config: Mapping[str, Any] | None = None) -> tuple[DispatcherMiddleware, dict[str, Flask]]:
-    """The composed WSGI app and each service's Flask app by service name."""
+def create_gateway(config: Mapping[str, Any] | None = None, *,
+                   embedded: bool = False) -> tuple[DispatcherMiddleware, dict[str, Flask]]:
+    """The composed WSGI app and each service's Flask app by service name.
+
+    `embedded` (`elo up`): the apps serve what only the embedded run has, e.g. the mailer's test mailbox
+    of captured mail at /mailer/outbox/ (config `ELO_EMBEDDED`)."""
+    if embedded:
+        config = {**(config or {}), "ELO_EMBEDDED": True}
     service_apps = {info.name: info.module().create_app(config) for info in SERVICES}
     return compose(service_apps, landing.create_app(config)), service_apps
 

@@ -5,10 +5,13 @@ URL space is the same as in the embedded run. `create("landing")` serves `/`.
 With `ELO_PROXY_HOPS=n` the client's address, scheme and host come from the X-Forwarded-*
 headers of the n trusted proxies in front (rate limits per address, https links, secure cookies,
 HSTS); `elo up` does the same (`behind_proxies`).
+Without ELO_SMTP_URL (or ELO_CAPTURE_MAIL=1) a web process refuses to start with one line. The test
+mailbox of captured mail (/mailer/outbox/) is never served here: only `elo up` has it.
 """
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from werkzeug.exceptions import NotFound
@@ -17,12 +20,17 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from services import SERVICES, landing
 from shared.broker import get_broker
-from shared.settings import load_settings
+from shared.logs import configure_logging
+from shared.settings import Settings, SettingsError, load_settings, require_mail_relay
+
+# gunicorn stops (instead of starting the worker again and again) when a worker exits with this code.
+APP_LOAD_ERROR = 4
 
 
 def create(name: str) -> Any:
+    settings = production_settings()
+    configure_logging("json", service=name)
     get_broker()
-    settings = load_settings()
     app: Any
     if name == "landing":
         app = landing.create_app({"ELO_SETTINGS": settings})
@@ -30,6 +38,17 @@ def create(name: str) -> Any:
         info = next(info for info in SERVICES if info.name == name)
         app = DispatcherMiddleware(NotFound(), {info.prefix: info.module().create_app({"ELO_SETTINGS": settings})})
     return behind_proxies(app, settings.proxy_hops)
+
+
+def production_settings() -> Settings:
+    """The settings, or one line on stderr and exit: a wrong setting is not fixed by starting again."""
+    try:
+        settings = load_settings()
+        require_mail_relay(settings)
+    except SettingsError as error:
+        print(f"elo: setting {error}", file=sys.stderr, flush=True)  # noqa: T201 - before any logging is set up
+        raise SystemExit(APP_LOAD_ERROR) from None
+    return settings
 
 
 def behind_proxies(app: Any, hops: int) -> Any:

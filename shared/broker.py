@@ -21,6 +21,7 @@ from dramatiq.broker import MessageProxy
 from shared.acknowledgement import OutboxAcknowledgement
 from shared.apps import get_app
 from shared.contract import Route
+from shared.logs import SERVICE_OPTION, WorkerLogging
 from shared.settings import load_settings
 from shared.transport import broker_answers, connect, send
 
@@ -37,8 +38,9 @@ _current: Broker | None = None
 
 
 def build_broker(url: str | None) -> Broker:
-    """A broker for `url` that acknowledges finished outbox messages to their sender."""
-    return connect(url, middleware=[OutboxAcknowledgement()])
+    """A broker for `url` that acknowledges finished outbox messages to their sender, and runs each actor
+    with the request id its message carries (`shared.logs`)."""
+    return connect(url, middleware=[OutboxAcknowledgement(), WorkerLogging()])
 
 
 def get_broker() -> Broker:
@@ -84,7 +86,8 @@ def actor(route: Route | str, *, service: str, queue_name: str | None = None,
             with get_app(service).app_context():
                 return fn(*args, **kwargs)
 
-        declared = dramatiq.actor(actor_name=name, queue_name=queue, broker=get_broker(), **options)(run_in_app)
+        declared = dramatiq.actor(actor_name=name, queue_name=queue, broker=get_broker(),
+                                  **{**options, SERVICE_OPTION: service})(run_in_app)
         consumers = (logging.getLogger(f"dramatiq.worker.ConsumerThread({each})") for each in (queue, f"{queue}.DQ"))
         hide_payloads(declared.logger, logging.getLogger("dramatiq.worker.WorkerThread"), *consumers)
         _actors.append(declared)

@@ -7,6 +7,7 @@ whether the models and the migrations agree (a test runs it on both backends).
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,16 @@ def alembic_config(db: Database, migrations_dir: Path) -> Config:
 
 def upgrade(db: Database, migrations_dir: Path, revision: str = "heads") -> None:
     """`heads`: a service may have parallel chains (e.g. subscribers and newsletter)."""
+    _quiet_alembic()
     command.upgrade(alembic_config(db, migrations_dir), revision)
+
+
+def _quiet_alembic() -> None:
+    """Alembic's INFO lines ("Context impl…", "Running upgrade…") only when the log is at DEBUG
+    (ELO_LOG_LEVEL=DEBUG); its warnings and errors always."""
+    alembic_log = logging.getLogger("alembic")
+    if alembic_log.level == logging.NOTSET and not logging.getLogger().isEnabledFor(logging.DEBUG):
+        alembic_log.setLevel(logging.WARNING)
 
 
 def downgrade(db: Database, migrations_dir: Path, revision: str = "base") -> None:

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from shared.acknowledgement import ack_target
 from shared.broker import actor, get_broker
 from shared.db import DATABASE_KEY, Database, utcnow
+from shared.logs import message_options
 from shared.models import OutboxMessage, ProcessedMessage
 from shared.transport import send
 
@@ -84,7 +85,7 @@ def _send_row(broker: Broker, origin: str, row: OutboxMessage) -> int:
     row.attempts += 1
     try:
         send(broker, actor_name=row.actor_name, queue_name=row.queue_name, args=(row.payload,),
-             options={"outbox_origin": origin, "outbox_id": row.id}, message_id=row.message_id)
+             options={"outbox_origin": origin, "outbox_id": row.id, **message_options()}, message_id=row.message_id)
     except Exception as error:
         row.last_error = f"{type(error).__name__}: {error}"[:500]
         log.warning("outbox %s row %s not relayed: %s", origin, row.id, row.last_error)

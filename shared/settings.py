@@ -10,6 +10,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.utils import parseaddr
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -17,6 +18,12 @@ LANGUAGES = ("fi", "sv", "en")
 # Each service and the URL prefix it answers under, in the embedded run and behind nginx alike.
 SERVICE_PREFIXES = {"subscriptions": "/newsletter", "events": "/events", "mailer": "/mailer"}
 SERVICES = tuple(SERVICE_PREFIXES)
+# The demo network's name and address in sv and en: the defaults while ELO_NETWORK_NAME / ELO_POSTAL_ADDRESS are unset.
+DEMO_NETWORK_NAMES = {"sv": "Norra Österbottens ELO-nätverk", "en": "North Ostrobothnia ELO network"}
+DEMO_POSTAL_ADDRESSES = {"sv": "Livskraftscentralen, PB 86, 90101 Uleåborg",
+                         "en": "Vitality Centre, P.O. Box 86, 90101 Oulu"}
+# Who may read /<prefix>/metrics without a token: loopback and the private ranges a scraper sits in.
+METRICS_ALLOW_DEFAULT = "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7"
 
 
 class SettingsError(ValueError):
@@ -46,6 +53,11 @@ class Settings:
     primary_language: str
     postal_address: str
     outbox_resend_after: float
+    # The coordinator's address on the contact, privacy and accessibility pages ("" = not shown).
+    contact_email: str = ""
+    # The name and postal address in sv and en (ELO_NETWORK_NAME_SV, …); a language not here gets the fi ones.
+    network_names: Mapping[str, str] = field(default_factory=dict)
+    postal_addresses: Mapping[str, str] = field(default_factory=dict)
     service_urls: Mapping[str, str] = field(default_factory=dict)
     extra: Mapping[str, str] = field(default_factory=dict)
     # How many reverse proxies (nginx, a TLS terminator) stand in front of gunicorn and are trusted
@@ -63,6 +75,12 @@ class Settings:
     # Mail caused by what an unknown person typed (confirmations, receipts, links asked for) that one
     # address gets per 24 hours, from the whole system; more is not sent.
     anonymous_mail_per_day: int = 3
+    # ELO_CAPTURE_MAIL=1: a production process without ELO_SMTP_URL keeps mail in the mailer's database
+    # instead of refusing to start (`require_mail_relay`). The embedded run captures without it.
+    capture_mail: bool = False
+    # Clients (after the trusted proxies) that may read /<prefix>/metrics; others need the token, if one is set.
+    metrics_allow: tuple[IPv4Network | IPv6Network, ...] = ()
+    metrics_token: str | None = None
 
     @property
     def embedded_broker(self) -> bool:
@@ -75,15 +93,23 @@ class Settings:
     def database_url(self, service: str) -> str:
         return self.database_urls[service]
 
+    def network_name_in(self, language: str) -> str:
+        return self.network_names.get(language) or self.network_name
 
-def load_settings(env: Mapping[str, str] | None = None) -> Settings:
-    """Read and check every `ELO_*` variable; raise `SettingsError` on the first bad one."""
+    def postal_address_in(self, language: str) -> str:
+        return self.postal_addresses.get(language) or self.postal_address
+
+
+def load_settings(env: Mapping[str, str] | None = None, *, served_at: str | None = None) -> Settings:
+    """Read and check every `ELO_*` variable; raise `SettingsError` on the first bad one.
+
+    `served_at` (`elo up`: the address it serves, see `served_url`) is the base URL when ELO_BASE_URL is unset."""
     env = os.environ if env is None else env
-    data_dir = Path(env.get("ELO_DATA_DIR") or "./var").resolve()
+    data_dir = data_dir_of(env)
     return Settings(
         data_dir=data_dir,
         secret_key=_secret_key(env, data_dir),
-        base_url=_http_url(env, "ELO_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+        base_url=_http_url(env, "ELO_BASE_URL", served_at or "http://127.0.0.1:8000").rstrip("/"),
         database_urls={service: _database_url(env, service, data_dir) for service in SERVICES},
         broker_url=_broker_url(env),
         smtp_url=_smtp_url(env),
@@ -98,6 +124,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         primary_language=_language(env),
         postal_address=env.get("ELO_POSTAL_ADDRESS") or "Elinvoimakeskus, PL 86, 90101 Oulu",
         outbox_resend_after=_positive_float(env, "ELO_OUTBOX_RESEND_AFTER") or 3600.0,
+        contact_email=_contact_email(env),
+        network_names=_per_language(env, "ELO_NETWORK_NAME", DEMO_NETWORK_NAMES),
+        postal_addresses=_per_language(env, "ELO_POSTAL_ADDRESS", DEMO_POSTAL_ADDRESSES),
         service_urls=_service_urls(env),
         proxy_hops=_proxy_hops(env),
         registrations_per_ip=int(_positive_float(env, "ELO_REGISTRATIONS_PER_IP") or 40),
@@ -105,7 +134,37 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         session_hours=int(_positive_float(env, "ELO_SESSION_HOURS") or 12),
         registration_hold_minutes=int(_positive_float(env, "ELO_REGISTRATION_HOLD_MINUTES") or 24 * 60),
         anonymous_mail_per_day=int(_positive_float(env, "ELO_ANONYMOUS_MAIL_PER_DAY") or 3),
+        capture_mail=_flag(env, "ELO_CAPTURE_MAIL"),
+        metrics_allow=_metrics_allow(env),
+        metrics_token=_metrics_token(env),
     )
+
+
+def data_dir_of(env: Mapping[str, str]) -> Path:
+    """ELO_DATA_DIR, or one place whatever the working directory: `var/` of the project checkout this
+    code runs from (pyproject.toml beside `shared/` and `services/`), else the user's data directory."""
+    given = env.get("ELO_DATA_DIR")
+    if given:
+        return Path(given).expanduser().resolve()
+    # absolute(), not resolve(): a checkout reached through a symlink keeps its data beside it.
+    checkout = Path(__file__).absolute().parents[1]
+    if (checkout / "pyproject.toml").is_file() and (checkout / "services").is_dir():
+        return checkout / "var"
+    user_data = env.get("XDG_DATA_HOME") or str(Path(env.get("HOME") or Path.home()) / ".local" / "share")
+    return Path(user_data).expanduser().absolute() / "elo-network"
+
+
+def served_url(host: str, port: int) -> str:
+    """The base URL for links when `elo up` serves on `host`:`port` (all interfaces: this machine's loopback)."""
+    shown = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)  # noqa: S104 - compared, not bound
+    return f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
+
+
+def require_mail_relay(settings: Settings) -> None:
+    """Production processes (gunicorn, `elo worker`, `elo scheduler`) send mail out, or are told not to."""
+    if settings.smtp_url is None and not settings.capture_mail:
+        raise SettingsError("ELO_SMTP_URL", "not set; production processes need an SMTP server "
+                                            "(set ELO_CAPTURE_MAIL=1 to keep mail in the outbox instead)")
 
 
 def _secret_key(env: Mapping[str, str], data_dir: Path) -> str:
@@ -194,6 +253,21 @@ def _mail_from(env: Mapping[str, str]) -> str:
     return value
 
 
+def _per_language(env: Mapping[str, str], name: str, demo: Mapping[str, str]) -> dict[str, str]:
+    """`<name>_SV` and `<name>_EN`; unset, the demo network's while `<name>` is unset too, else the fi one."""
+    values = {language: (env.get(f"{name}_{language.upper()}") or "").strip() for language in ("sv", "en")}
+    if not env.get(name):
+        values = {language: value or demo[language] for language, value in values.items()}
+    return {language: value for language, value in values.items() if value}
+
+
+def _contact_email(env: Mapping[str, str]) -> str:
+    value = (env.get("ELO_CONTACT_EMAIL") or "").strip()
+    if value and ("@" not in value or parseaddr(value)[1] != value):
+        raise SettingsError("ELO_CONTACT_EMAIL", f"'{value}' is not an email address")
+    return value
+
+
 def _positive_float(env: Mapping[str, str], name: str) -> float | None:
     value = env.get(name)
     if not value:
@@ -212,6 +286,31 @@ def _proxy_hops(env: Mapping[str, str]) -> int:
     if not value.isdigit():
         raise SettingsError("ELO_PROXY_HOPS", f"'{value}' is not a whole number of proxies (0, 1, 2…)")
     return int(value)
+
+
+def _metrics_allow(env: Mapping[str, str]) -> tuple[IPv4Network | IPv6Network, ...]:
+    # Unset or empty (as compose passes an unset variable): the default; "none": the token only.
+    value = env.get("ELO_METRICS_ALLOW") or METRICS_ALLOW_DEFAULT
+    if value.strip().lower() == "none":
+        return ()
+    try:
+        return tuple(ip_network(part.strip()) for part in value.split(",") if part.strip())
+    except ValueError as error:
+        raise SettingsError("ELO_METRICS_ALLOW", f"{error} (give networks like 10.0.0.0/8, comma-separated)") from error
+
+
+def _metrics_token(env: Mapping[str, str]) -> str | None:
+    value = env.get("ELO_METRICS_TOKEN") or None
+    if value is not None and len(value) < 16:
+        raise SettingsError("ELO_METRICS_TOKEN", "must be at least 16 characters long")
+    return value
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    value = (env.get(name) or "0").strip().lower()
+    if value not in ("0", "1", "true", "false", "yes", "no"):
+        raise SettingsError(name, f"'{value}' is not 1 or 0")
+    return value in ("1", "true", "yes")
 
 
 def _language(env: Mapping[str, str]) -> str:

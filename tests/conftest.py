@@ -288,7 +288,9 @@ def apps(request: pytest.FixtureRequest, backend: Backend, settings: Settings,
 
 
 def _fresh_apps(settings: Settings) -> dict[str, Flask]:
-    return {info.name: info.module().create_app({"ELO_SETTINGS": settings, "TESTING": True}) for info in SERVICES}
+    # The apps of the embedded run (`elo up`): with the mailer's test mailbox at /mailer/outbox/.
+    config = {"ELO_SETTINGS": settings, "TESTING": True, "ELO_EMBEDDED": True}
+    return {info.name: info.module().create_app(config) for info in SERVICES}
 
 
 @dataclass
@@ -527,6 +529,8 @@ def smtp_sink() -> Iterator[SmtpSink]:
 # --- running on two cores ---------------------------------------------------------------------------
 
 _GROUPS = {"reliability": "processes", "deploy": "processes", "e2e": "browser"}
+# Deployment tests that run short `elo` commands, not process trees: free to run beside the others.
+_UNGROUPED = {"test_upgrade.py", "test_backup.py", "test_compose.py"}
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist turns the group markers into node ids
@@ -538,5 +542,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         relative = Path(str(item.path)).resolve().relative_to(tests_dir)
         group = _GROUPS.get(relative.parts[0]) if len(relative.parts) > 1 else None
+        if relative.name in _UNGROUPED:
+            group = None
         if group is not None:
             item.add_marker(pytest.mark.xdist_group(group))

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 
 from services.events import api as json_api
-from services.events import pages
+from services.events import metrics, pages
 from services.events.models import db
 from shared import apps
 from shared.web import create_service_app
@@ -23,6 +23,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                                   title="Events", service_dir=Path(__file__).parent, config=config)
     api.register_blueprint(json_api.blp)
     pages.register(app)
+    metrics.register(app)
     return app
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask
 
-from services.mailer import api, pages
+from services.mailer import api, metrics, pages
 from services.mailer.models import db
 from shared import apps
 from shared.formatting import format_datetime
@@ -24,6 +24,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                                           title="Mailer", service_dir=Path(__file__).parent, config=config)
     problem_api.register_blueprint(api.blp)
     pages.register(app)
+    metrics.register(app)
     app.jinja_env.filters["local_datetime"] = _local_datetime
     return app
 

@@ -1,17 +1,27 @@
-"""HTML pages of the mailer: the test mailbox of captured mail at /mailer/outbox/ (embedded run)."""
+"""HTML pages of the mailer: the test mailbox of captured mail at /mailer/outbox/.
+
+Captured mail carries personal links, so the mailbox exists only in the embedded run (`elo up`, config
+`ELO_EMBEDDED`), never in a production web process (there /mailer/outbox/ is a 404), and answers only
+a client on this machine (loopback, after the trusted proxies) or a coordinator logged in at
+/mailer/admin/login."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage, Message
+from ipaddress import ip_address
 from urllib.parse import quote
 
-from flask import Flask, Response, abort, current_app, render_template, request
+from flask import Flask, Response, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import func, select
+from werkzeug.exceptions import Forbidden
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from services.mailer.models import CapturedMail, db
 from shared.errors import NotFound
+from shared.web_auth import admin_blueprint, current_user, init_admin
 
 PAGE_SIZE = 50
 # The captured email's own HTML: its inline styles may apply, nothing may run, nothing may load
@@ -23,13 +33,44 @@ EMAIL_VIEW_CSP = (
 )
 
 
+ADMIN = "mailer_admin"
+OUTBOX_ENDPOINTS = frozenset({"outbox", "captured", "captured_html", "captured_raw", "captured_attachment"})
+
+
 def register(app: Flask) -> None:
     app.add_url_rule("/", "index", index)
+    if not app.config.get("ELO_EMBEDDED"):
+        return
     app.add_url_rule("/outbox/", "outbox", outbox)
     app.add_url_rule("/outbox/<int:mail_id>/", "captured", captured)
     app.add_url_rule("/outbox/<int:mail_id>/html", "captured_html", captured_html)
     app.add_url_rule("/outbox/<int:mail_id>/raw", "captured_raw", captured_raw)
     app.add_url_rule("/outbox/<int:mail_id>/attachments/<int:index>", "captured_attachment", captured_attachment)
+    app.before_request(_only_here_or_coordinator)
+    # A login for reaching the mailbox from another machine; after it, the mailbox.
+    admin = admin_blueprint(ADMIN, __name__, roles=("coordinator",), home_endpoint="home")
+    admin.add_url_rule("/", "home", lambda: redirect(url_for("outbox")))
+    init_admin(app, admin)
+
+
+def _only_here_or_coordinator() -> WerkzeugResponse | None:
+    if request.endpoint not in OUTBOX_ENDPOINTS or _from_this_machine():
+        return None
+    user = current_user()
+    if user is None:
+        return redirect(url_for(f"{ADMIN}.login"))
+    if user.role != "coordinator":
+        raise Forbidden(description=_("You do not have the rights to this page."))
+    return None
+
+
+def _from_this_machine() -> bool:
+    try:
+        address = ip_address(request.remote_addr or "")
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:127.0.0.1 from a dual-stack socket
+    return bool((mapped or address).is_loopback)
 
 
 def _captures() -> bool:
@@ -37,7 +78,8 @@ def _captures() -> bool:
 
 
 def index() -> str:
-    return render_template("mailer/index.html", captures=_captures())
+    # The link to the mailbox only where the mailbox is (the embedded run).
+    return render_template("mailer/index.html", captures=_captures() and "outbox" in current_app.view_functions)
 
 
 def outbox() -> str:

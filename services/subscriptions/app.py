@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask
 
+from services.subscriptions import metrics
 from services.subscriptions.models import db
 from services.subscriptions.newsletter import api as newsletter_api
 from services.subscriptions.newsletter import pages as newsletter_pages
@@ -35,6 +36,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for part_api in (subscriber_api, newsletter_api):
         part_api.register(api)
     init_admin(app, workspace)
+    metrics.register(app)
     return app
 
 

@@ -4,8 +4,10 @@ a separate worker and a separate scheduler; health checks and a message round tr
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -74,6 +76,18 @@ def test_services_worker_and_scheduler_as_separate_processes(processes: Processe
 
     # SIGTERM stops each process cleanly.
     assert processes.stop_all() == dict.fromkeys(started, 0), processes.logs()
+
+
+@pytest.mark.parametrize("command", [["worker"], ["scheduler", "--interval", "0.5"]])
+def test_worker_and_scheduler_refuse_to_start_without_a_mail_relay(tmp_path: Path, command: list[str]) -> None:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("ELO_")}
+    env |= {"ELO_DATA_DIR": str(tmp_path), "ELO_BROKER_URL": "amqp://guest:guest@127.0.0.1:5672/"}
+    done = subprocess.run([sys.executable, "-m", "services.cli", *command], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "elo: setting ELO_SMTP_URL: not set; production processes need an SMTP server "
+        "(set ELO_CAPTURE_MAIL=1 to keep mail in the outbox instead)"]
 
 
 def nginx_config_for(processes: Processes, directory: Path, port: int) -> Path:

@@ -25,6 +25,21 @@ from shared.settings import Settings
 from tests.conftest import TEST_SECRET_KEY
 
 
+@pytest.fixture
+def client(client: Client) -> Client:
+    """The root `client`, its requests coming from this machine (127.0.0.1) as a local browser's do: the
+    test mailbox answers only such a client or a logged-in coordinator. (werkzeug's test client sends no
+    client address of its own.)"""
+    from werkzeug.test import Client as TestClient
+
+    app = client.application
+
+    def on_this_machine(environ: dict[str, Any], start_response: Any) -> Any:
+        return app({"REMOTE_ADDR": "127.0.0.1", **environ}, start_response)
+
+    return TestClient(on_this_machine)
+
+
 def use_mail_settings(apps: dict[str, Flask], **changes: Any) -> Settings:
     """Change the mailer app's settings (e.g. smtp_url) for this test."""
     app = apps["mailer"]

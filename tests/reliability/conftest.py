@@ -19,6 +19,8 @@ each test and tables are emptied (the `apps` fixture), so every test starts clea
         smtp_sink_process.wait_for(10)                            # 10 messages arrived
         assert smtp_sink_process.counts()["a@example.org"] == 1   # per recipient, never twice
 
+- Processes get ELO_CAPTURE_MAIL=1 (production processes refuse to start with neither it nor
+  ELO_SMTP_URL); set `processes.env["ELO_SMTP_URL"]` to send to a sink instead.
 - `processes` (function scope): `start_web(service, workers=2, threads=1)` (service: subscriptions,
   events, mailer or landing), `start_worker(processes=1, threads=4)`, `start_scheduler(interval=0.5)`,
   `start_all()` (the three services + worker + scheduler, started in parallel), `run_cli(*args)`
@@ -276,6 +278,9 @@ class Processes:
             "ELO_LOG_LEVEL": "INFO",
             # Every simulated client comes from 127.0.0.1: the per-client registration limit would stop them.
             "ELO_REGISTRATIONS_PER_IP": "100000",
+            # Production processes refuse to start without a relay; a test that reads mail sets ELO_SMTP_URL
+            # (smtp_sink_process), the others keep it in the mailer's database.
+            "ELO_CAPTURE_MAIL": "1",
         }
 
     @property

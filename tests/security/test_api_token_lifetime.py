@@ -81,7 +81,7 @@ def test_tokens_are_listed_and_revoked_in_every_service(elo, client: Client) -> 
     leaked = elo("create-token", "--role", "coordinator", "--label", "laptop").output.strip().splitlines()[-1]
     listed = elo("tokens", "list")
     assert listed.exit_code == 0, listed.output
-    lines = listed.output.strip().splitlines()
+    lines = listed.stdout.strip().splitlines()  # stderr has "elo: data in …"
     assert len(lines) == 2, "one line per token, not one per service database"
     assert kept not in listed.output
     assert leaked not in listed.output  # only a short id of the hash, never the token

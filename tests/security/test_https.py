@@ -49,6 +49,7 @@ def assert_https_answers(app: Any) -> None:
     assert "Secure" in cookies(page)["elo_events_session"]
     assert "Secure" in cookies(login)["elo_events_session"]
     assert "Secure" in cookies(login)["elo_events_device"]
+    assert "Secure" in cookies(login)["elo_workspace"]  # the one workspace login cookie
     landing = Client(app).get("/events/?lang=sv", headers=HTTPS)
     assert "Strict-Transport-Security" in landing.headers
 
@@ -63,7 +64,7 @@ def assert_plain_answers(app: Any, headers: dict[str, str]) -> None:
 
 def test_https_behind_the_proxy_gets_secure_cookies_and_hsts_via_the_wsgi_entry(
         apps: dict[str, Flask], backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in backend.env(ELO_PROXY_HOPS="1").items():
+    for name, value in backend.env(ELO_PROXY_HOPS="1", ELO_CAPTURE_MAIL="1").items():
         monkeypatch.setenv(name, value)
     app = wsgi.create("events")
     assert_https_answers(app)
@@ -72,7 +73,7 @@ def test_https_behind_the_proxy_gets_secure_cookies_and_hsts_via_the_wsgi_entry(
 
 def test_forwarded_https_is_not_believed_without_a_trusted_proxy(apps: dict[str, Flask], backend: Backend,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in backend.env(ELO_PROXY_HOPS="0").items():
+    for name, value in backend.env(ELO_PROXY_HOPS="0", ELO_CAPTURE_MAIL="1").items():
         monkeypatch.setenv(name, value)
     assert_plain_answers(wsgi.create("events"), HTTPS)
     assert_plain_answers(embedded_wsgi(load_settings(backend.env())), HTTPS)

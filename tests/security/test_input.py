@@ -102,7 +102,7 @@ def test_huge_numbers_in_the_subscribers_query_are_a_422(client: Client, query: 
 
 @pytest.mark.parametrize("page", ["99999999999999999999", "9" * 400, "2147483648", "-5", "x"])
 def test_the_test_mailbox_shows_its_last_page_for_a_huge_page_number(client: Client, page: str) -> None:
-    response = client.get(f"/mailer/outbox/?page={page}")
+    response = client.get(f"/mailer/outbox/?page={page}", environ_base={"REMOTE_ADDR": "127.0.0.1"})  # local only
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
 
 

@@ -183,5 +183,17 @@ def archive_issue_page(issue_id: int) -> str:
 
 
 def feed() -> Response:
-    body = archive.atom_feed(db.session(), _base_url(), str(current_app.config["NETWORK_NAME"]))
-    return Response(body, mimetype="application/atom+xml")
+    """The Atom feed with ETag and Last-Modified: a feed reader polling an unchanged feed gets a 304."""
+    network_name = str(current_app.config["NETWORK_NAME"])
+    stamp = archive.feed_stamp(db.session(), _base_url(), network_name)
+    if request.if_none_match.contains_weak(stamp.etag) or (  # RFC 9110: weak comparison (gzip proxies weaken ETags)
+            not request.if_none_match and request.if_modified_since
+            and stamp.last_modified.replace(microsecond=0) <= request.if_modified_since):
+        response = Response(status=304)
+    else:
+        response = Response(archive.atom_feed(db.session(), _base_url(), network_name),
+                            mimetype="application/atom+xml")
+    response.set_etag(stamp.etag)
+    response.last_modified = stamp.last_modified
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
