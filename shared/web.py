@@ -23,6 +23,8 @@ from shared.db import Database, current_database
 from shared.errors import DomainError, InvalidInput, ProblemApi, register_error_handlers
 from shared.formatting import format_date, format_datetime, parse_moment
 from shared.i18n import LANGUAGE_NAMES, init_i18n
+from shared.logs import init_request_ids
+from shared.metrics import init_metrics
 from shared.schemas import MAX_DATABASE_ID
 from shared.settings import LANGUAGES, Settings, load_settings
 from shared.transport import broker_answers
@@ -52,6 +54,7 @@ def create_service_app(*, service: str, import_name: str, prefix: str, db: Datab
     app = create_page_app(import_name, service_dir, {**_config_from(settings, service, prefix, title), **config},
                           translation_dirs)
     app.url_map.converters["int"] = DatabaseIntegerConverter
+    init_metrics(app)  # before the input check: refused requests are counted and timed too
     db.init_app(app)
     api = ProblemApi(app, spec_kwargs={"info": {"description": f"{title} of {settings.network_name}. {INPUT_RULES}"}})
     api.register_converter(DatabaseIntegerConverter, integerconverter2paramschema)  # documents the maximum
@@ -71,6 +74,7 @@ def create_page_app(import_name: str, directory: Path, config: Mapping[str, Any]
     `directory/templates`, then the shared ones; the shared stylesheet; problem errors; fi/sv/en;
     security headers; the shared template globals and date filters. (Services and the landing page.)"""
     app = Flask(import_name, static_folder=str(SHARED_DIR / "static"), template_folder=str(directory / "templates"))
+    init_request_ids(app)  # first: every other hook's log lines carry the request id
     app.jinja_loader = ChoiceLoader([FileSystemLoader(str(directory / "templates")),
                                      FileSystemLoader(str(SHARED_DIR / "templates"))])
     app.config.update(config)
@@ -257,12 +261,27 @@ def security_headers(response: Response) -> Response:
 
 def template_globals() -> dict[str, Any]:
     return {
-        "network_name": current_app.config["NETWORK_NAME"],
+        "network_name": network_name(),
+        "postal_address": postal_address(),
         "languages": LANGUAGES,
         "language_names": LANGUAGE_NAMES,
         "url_with_lang": url_with_lang,
         "get_locale": current_language,
+        "site_settings": current_app.config.get("ELO_SETTINGS"),  # the footer's postal address, the contact email
     }
+
+
+def network_name(language: str | None = None) -> str:
+    """The network's name in `language` (default: the page's), from ELO_NETWORK_NAME[_SV|_EN]."""
+    settings: Settings | None = current_app.config.get("ELO_SETTINGS")
+    if settings is None:
+        return str(current_app.config["NETWORK_NAME"])
+    return settings.network_name_in(language or current_language())
+
+
+def postal_address(language: str | None = None) -> str:
+    settings: Settings | None = current_app.config.get("ELO_SETTINGS")
+    return settings.postal_address_in(language or current_language()) if settings else ""
 
 
 def current_language() -> str:

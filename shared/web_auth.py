@@ -1,15 +1,17 @@
-"""Coordinator login for the admin pages: email and password, a session cookie, CSRF, slow-down.
+"""Workspace login for the admin pages: email and password, one login for every service, CSRF, slow-down.
 
-The session cookie is signed and names a server-side session (`shared.user_sessions`): logout, a new
-password or role, or `ELO_SESSION_IDLE_MINUTES` without a request end it, whoever holds a copy of the
-cookie; it lasts `ELO_SESSION_HOURS` at most. A successful login also leaves a signed device cookie
-(path /admin of the service) that makes this client known to the account for the slow-down.
+A login at any service's `/admin/login` holds for the whole workspace (`shared.workspace_cookie`): one
+signed cookie names a server-side session (`shared.user_sessions`) that logout, a new password or role, or
+`ELO_SESSION_IDLE_MINUTES` without a request end for every service, whoever holds a copy of the cookie;
+it lasts `ELO_SESSION_HOURS` at most. A successful login also leaves a signed device cookie (path /admin
+of the service) that makes this client known to the account for the slow-down.
 
 Each service's admin area is one blueprint made by `admin_blueprint(...)`. It carries the
 login and logout pages and checks, before every request:
 - unsafe methods (POST, PUT, PATCH, DELETE) carry the session's CSRF token (`csrf_token` form
   field or `X-CSRF-Token` header), or the request is refused with 400 and nothing changes;
-- every page but the login page needs a logged-in user, or redirects to the login page with `next`.
+- every page but the login page needs a logged-in user, or redirects to the login page with `next`;
+- a logged-in user whose role does not fit gets 403.
 
 Passwords, users and the slow-down after wrong passwords are `shared.accounts`.
 """
@@ -20,6 +22,7 @@ import datetime as dt
 import functools
 import hmac
 import math
+import re
 import secrets
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -59,9 +62,19 @@ from shared.auth import ROLES
 from shared.db import current_database
 from shared.i18n import compile_catalogues
 from shared.models import User
+from shared.settings import SERVICE_PREFIXES
 from shared.tokens import TokenError, make_token, read_token
-from shared.user_sessions import SessionLimits, end_session, live_session, start_session
+from shared.user_sessions import start_session
 from shared.web import local_datetime
+from shared.workspace_cookie import (
+    cookie_login,
+    csrf_for,
+    end_login,
+    logged_in_user,
+    register_session_endpoints,
+    set_cookie,
+)
+from shared.workspace_nav import role_home, site_root, workspace_heading, workspace_nav
 
 # Accounts and passwords live in shared.accounts; these names are also importable from here for the
 # callers that knew this module first.
@@ -83,7 +96,11 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # --- CSRF ------------------------------------------------------------------------------------------
 
 def csrf_token() -> str:
-    """The session's CSRF token (made on first use); put it in every admin form."""
+    """The CSRF token to put in every admin form: the workspace login's (the same in every service), or
+    before login this service's session's (made on first use)."""
+    login = cookie_login()
+    if login is not None:
+        return csrf_for(login)
     token = session.get("csrf")
     if not isinstance(token, str):
         token = session["csrf"] = secrets.token_urlsafe(32)
@@ -91,9 +108,13 @@ def csrf_token() -> str:
 
 
 def csrf_is_valid() -> bool:
-    expected = session.get("csrf")
     given = request.form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or ""
-    return isinstance(expected, str) and bool(given) and hmac.compare_digest(expected, given)
+    login = cookie_login()
+    expected = [csrf_for(login)] if login is not None else []
+    before_login = session.get("csrf")
+    if isinstance(before_login, str):
+        expected.append(before_login)
+    return bool(given) and any(hmac.compare_digest(token, given) for token in expected)
 
 
 class CsrfRefused(BadRequest):
@@ -107,27 +128,9 @@ def current_user() -> User | None:
 
     The first call (the admin blueprint's guard, before the view) notes the session's use and
     commits that at once when it wrote something, so the view starts with no open transaction."""
-    if "elo_user" in g:
-        return g.elo_user  # type: ignore[no-any-return]
-    user: User | None = None
-    token = session.get("sid")
-    if isinstance(token, str):
-        db_session = current_database().session()
-        row = live_session(db_session, token, session_limits())
-        if db_session.dirty:  # the use noted, or the session ended
-            db_session.commit()
-        if row is not None:
-            user = db_session.get(User, row.user_id)
-    g.elo_user = user
-    return user
-
-
-def session_limits() -> SessionLimits:
-    settings = current_app.config.get("ELO_SETTINGS")
-    if settings is None:
-        return SessionLimits()
-    return SessionLimits(idle=dt.timedelta(minutes=settings.session_idle_minutes),
-                         lifetime=dt.timedelta(hours=settings.session_hours))
+    if "elo_user" not in g:
+        g.elo_user = logged_in_user()
+    return g.elo_user  # type: ignore[no-any-return]
 
 
 def login_required(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R | Response]]:
@@ -159,14 +162,18 @@ def redirect_to_login() -> Response:
 
 
 def safe_next(target: str | None, default: str) -> str:
-    """Only a path inside this service's admin area: never another host or service."""
-    admin_root = f"{request.script_root}/admin/"
+    """Only a path inside the workspace (any service's admin area on this site): never another host."""
     if not target or "\\" in target:
         return default
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not parts.path.startswith(admin_root):
+    root = site_root()
+    inside = parts.path.startswith(root + "/") and _WORKSPACE_PATH.match(parts.path[len(root):])
+    if parts.scheme or parts.netloc or not inside or "/../" in parts.path or "/./" in parts.path:
         return default
     return target
+
+
+_WORKSPACE_PATH = re.compile("^(" + "|".join(re.escape(prefix) for prefix in SERVICE_PREFIXES.values()) + ")/admin/")
 
 
 # --- the admin blueprint ---------------------------------------------------------------------------
@@ -200,11 +207,12 @@ def admin_blueprint(name: str, import_name: str, *, roles: Iterable[str], home_e
         return response
 
     def login() -> str | Response:
-        home = url_for(f"{name}.{home_endpoint}")
-        target = safe_next(request.values.get("next"), home)
         errors: dict[str, list[str]] = {}
         email = ""
         status = 200
+        user = current_user()
+        if user is not None and request.method == "GET":  # logged in already, at this or another service
+            return redirect(_landing(user, allowed))
         if request.method == "POST":
             email = request.form.get("email", "").strip()
             password = request.form.get("password", "")
@@ -213,20 +221,22 @@ def admin_blueprint(name: str, import_name: str, *, roles: Iterable[str], home_e
             if not password:
                 errors["password"] = [_("Enter your password.")]
             if not errors:
-                result = _log_in(email, password, allowed)
+                result = _log_in(email, password)
                 if result.user is not None:
-                    return redirect(target)
+                    return redirect(_landing(result.user, allowed))
                 status = 429 if result.wait_seconds else 200
                 errors["password"] = [_wrong_login_message(result)]
-        return render_template("admin/login.html", errors=errors, email=email, next=target,
+        asked_for = safe_next(request.values.get("next"), "")
+        return render_template("admin/login.html", errors=errors, email=email, next=asked_for,
                                login_url=url_for(f"{name}.login")), status  # type: ignore[return-value]
 
+    def _landing(user: User, allowed_here: set[str]) -> str:
+        """The page asked for (`next`), else this workspace's home (or the person's own when they have none here)."""
+        home = url_for(f"{name}.{home_endpoint}") if user.role in allowed_here else role_home(user.role)
+        return safe_next(request.values.get("next"), home)
+
     def logout() -> Response:
-        token = session.get("sid")
-        if isinstance(token, str):
-            db_session = current_database().session()
-            end_session(db_session, token)
-            db_session.commit()
+        end_login()
         session.clear()
         return redirect(url_for(f"{name}.login"))
 
@@ -235,20 +245,18 @@ def admin_blueprint(name: str, import_name: str, *, roles: Iterable[str], home_e
     return blueprint
 
 
-def _log_in(email: str, password: str, allowed: set[str]) -> LoginResult:
+def _log_in(email: str, password: str) -> LoginResult:
+    """Any role may log in at any service's login page: the login is for the whole workspace."""
     db_session: Session = current_database().session()
     throttle = login_throttle(current_app)
     device = _known_device()
     result = authenticate(db_session, throttle, email=email, password=password, client=request.remote_addr or "",
                           device=device)
-    if result.user is not None and result.user.role not in allowed:
-        result = LoginResult(None)
     token = start_session(db_session, result.user) if result.user is not None else None
     db_session.commit()
     if result.user is not None and token is not None:
         session.clear()
-        session["sid"] = token
-        session["csrf"] = secrets.token_urlsafe(32)
+        set_cookie(token)
         nonce = device.nonce if device is not None and device.user_id == result.user.id else secrets.token_urlsafe(16)
         _remember_device(result.user.id, nonce)
     return result
@@ -302,7 +310,8 @@ def login_throttle(app: Flask) -> Throttle:
 
 
 def admin_template_globals() -> dict[str, Any]:
-    return {"csrf_token": csrf_token, "current_user": current_user}
+    return {"csrf_token": csrf_token, "current_user": current_user, "workspace_nav": workspace_nav,
+            "workspace_heading": workspace_heading}
 
 
 def init_admin(app: Flask, blueprint: Blueprint, translations: Path | None = None) -> None:
@@ -311,5 +320,6 @@ def init_admin(app: Flask, blueprint: Blueprint, translations: Path | None = Non
         compile_catalogues([translations])
         app.extensions["babel"].translation_directories.append(str(translations))
     app.register_blueprint(blueprint)
+    register_session_endpoints(app)
     app.jinja_env.globals.update(admin_template_globals())
     app.jinja_env.filters.setdefault("helsinki", local_datetime)

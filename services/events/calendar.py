@@ -3,9 +3,11 @@
 The text is written directly, not through icalendar's object model: a 1,000-event feed is
 served faster than icalendar alone serialises the same calendar (bench/feeds.py). Only the
 VTIMEZONE blocks come from icalendar (`Timezone.from_tzid`), cached per zone and year range.
-Every event has a stable UID `<uuid>@<host>`, so a feed entry and an email attachment are
-the same calendar object; SEQUENCE grows when time or place changes; a cancelled event stays
-with STATUS:CANCELLED.
+Every event has a stable UID `<uuid>@<domain>`, so a feed entry and an email attachment are
+the same calendar object; the domain is stored once (`calendar_domain`), so a new ELO_BASE_URL
+keeps every UID; SEQUENCE grows when time or place changes; a cancelled event stays
+with STATUS:CANCELLED. A mailed copy names its ORGANIZER; a cancellation mail is METHOD:CANCEL with
+the person as ATTENDEE and a SEQUENCE above every copy they got, so their calendar drops the entry.
 """
 
 from __future__ import annotations
@@ -19,8 +21,12 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from icalendar import Timezone
+from sqlalchemy import Insert, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
 
-from services.events.models import Event, EventMode, EventStatus
+from services.events.models import CalendarDomain, Event, EventMode, EventStatus
 
 PRODID = "-//ELO-verkosto//Events//FI"
 REFRESH_INTERVAL = "PT1H"
@@ -31,9 +37,15 @@ ONLINE_LOCATION = {"fi": "Etänä (verkossa)", "sv": "På distans (online)", "en
 
 @dataclass(frozen=True)
 class Personal:
-    """What a registered participant may see in their own copy: the online link."""
+    """A registered participant's own copy: the online link they may see; in mail (iTIP) the organiser
+    and the person as (name, address); `cancelled` when their registration ended while the event goes
+    on (STATUS:CANCELLED, SEQUENCE one above the event's), with `stamp` the time of the cancellation."""
 
-    online_url: str
+    online_url: str = ""
+    organizer: tuple[str, str] | None = None
+    attendee: tuple[str, str] | None = None
+    cancelled: bool = False
+    stamp: dt.datetime | None = None
 
 
 def escape_text(value: str) -> str:
@@ -76,6 +88,24 @@ def host_of(base_url: str) -> str:
     return urlsplit(base_url).hostname or "localhost"
 
 
+def calendar_domain(session: Session, base_url: str) -> str:
+    """The domain of every UID: the host of `base_url` the first time a UID is made, stored and kept
+    from then on (a moved site keeps its UIDs). Writes the row when it is missing; the caller commits it."""
+    stored = select(CalendarDomain.domain)
+    domain: str | None = session.scalar(stored)
+    if domain is None:
+        session.execute(_insert_once(session, host_of(base_url)))
+        domain = session.scalars(stored).one()
+    return domain
+
+
+def _insert_once(session: Session, domain: str) -> Insert:
+    """The one row, unless another process stored it first (then that one stays)."""
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return insert(CalendarDomain).values(name="calendar", domain=domain).on_conflict_do_nothing(
+        index_elements=["name"])
+
+
 @functools.lru_cache(maxsize=64)
 def vtimezone(zone: str, first_year: int, last_year: int) -> str:
     """The VTIMEZONE block of `zone` covering the years the events use (icalendar, cached)."""
@@ -106,15 +136,19 @@ def vevent_lines(event: Event, *, host: str, language: str, event_url: str,
                  personal: Personal | None = None) -> list[str]:
     """The VEVENT of one event (public unless `personal` carries the online link)."""
     zone = event.timezone
-    status = "CANCELLED" if event.status is EventStatus.CANCELLED else "CONFIRMED"
+    event_cancelled = event.status is EventStatus.CANCELLED
+    person_cancelled = personal is not None and personal.cancelled and not event_cancelled
+    status = "CANCELLED" if event_cancelled or person_cancelled else "CONFIRMED"
+    stamp = personal.stamp if personal is not None and personal.stamp else event.updated_at
     lines = [
         "BEGIN:VEVENT",
         f"UID:{uid_of(event, host)}",
-        f"DTSTAMP:{utc_stamp(event.updated_at)}",
+        f"DTSTAMP:{utc_stamp(max(stamp, event.updated_at))}",
         f"CREATED:{utc_stamp(event.created_at)}",
         f"LAST-MODIFIED:{utc_stamp(event.updated_at)}",
-        f"SEQUENCE:{event.sequence}",
+        f"SEQUENCE:{event.sequence + (1 if person_cancelled else 0)}",
         f"STATUS:{status}",
+        *_people_lines(personal),
         f"SUMMARY:{escape_text(event.text('title', language))}",
         f"DTSTART;TZID={zone}:{local_stamp(event.starts_at, zone)}",
         f"DTEND;TZID={zone}:{local_stamp(event.ends_at, zone)}",
@@ -131,22 +165,38 @@ def vevent_lines(event: Event, *, host: str, language: str, event_url: str,
         start_time = event.starts_at.astimezone(zoneinfo.ZoneInfo(zone)).strftime("T%H%M%S")
         for excluded in event.exdates:
             lines.append(f"EXDATE;TZID={zone}:{str(excluded).replace('-', '')}{start_time}")
-    if event.status is EventStatus.CANCELLED:
+    if status == "CANCELLED":
         lines.append("TRANSP:TRANSPARENT")
     lines.append("END:VEVENT")
     return lines
 
 
+def _people_lines(personal: Personal | None) -> list[str]:
+    """ORGANIZER (and ATTENDEE) of a mailed copy: RFC 5546 needs the organiser in PUBLISH and CANCEL."""
+    lines = []
+    for name, person in (("ORGANIZER", personal and personal.organizer), ("ATTENDEE", personal and personal.attendee)):
+        if person:
+            display, address = person
+            common_name = f';CN="{_param_text(display)}"' if _param_text(display) else ""
+            lines.append(f"{name}{common_name}:mailto:{address}")
+    return lines
+
+
+def _param_text(value: str) -> str:
+    """A parameter value (RFC 5545 3.2): no double quotes or control characters."""
+    return "".join(ch for ch in value if ch != '"' and ch.isprintable()).strip()
+
+
 def calendar_text(events: Sequence[Event], *, host: str, name: str, language: str,
                   url_for_event: Callable[[str], str] | None = None, base_url: str = "",
-                  personal: dict[int, Personal] | None = None) -> str:
-    """A whole VCALENDAR (METHOD:PUBLISH) with one VTIMEZONE per TZID used."""
+                  personal: dict[int, Personal] | None = None, method: str = "PUBLISH") -> str:
+    """A whole VCALENDAR (METHOD:PUBLISH, or CANCEL for a cancellation mail) with one VTIMEZONE per TZID used."""
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
         f"PRODID:{PRODID}",
         "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
+        f"METHOD:{method}",
         f"X-WR-CALNAME:{escape_text(name)}",
         f"NAME:{escape_text(name)}",
         "X-WR-TIMEZONE:Europe/Helsinki",

@@ -184,7 +184,9 @@ def _past_meeting_with_feedback(session: Session, people: itertools.cycle[tuple[
         registration = Registration(
             event_id=event.id, email=f"past{n}@example.fi", email_hash=f"demo-past-{n:02d}".ljust(64, "0"),
             name=name, organisation=organisation, participation=Participation.ONSITE, language="fi",
-            status=RegistrationStatus.CONFIRMED, checked_in=n < 6, queued_at=starts - dt.timedelta(days=10 - n))
+            status=RegistrationStatus.CONFIRMED, checked_in=n < 6, queued_at=starts - dt.timedelta(days=10 - n),
+            # the feedback request went to the six who arrived, so the page shows a response rate (5 of 6)
+            feedback_requested_at=starts + dt.timedelta(hours=4) if n < 6 else None)
         session.add(registration)
         session.flush()
         if n < len(answers):

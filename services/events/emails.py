@@ -10,13 +10,14 @@ holds even for a rebuilt database). Emails go in the registrant's language.
 from __future__ import annotations
 
 import datetime as dt
+from email.utils import parseaddr
 from typing import Any
 
 from flask import current_app
 from sqlalchemy.orm import Session
 
 from services.events import links
-from services.events.calendar import Personal, calendar_text, host_of
+from services.events.calendar import Personal, calendar_domain, calendar_text
 from services.events.models import Event, EventMode, Participation, Registration, RegistrationStatus
 from shared.contract import ANONYMOUS, SEND_EMAIL, EmailRequest, dump_payload
 from shared.db import utcnow
@@ -30,12 +31,30 @@ def sees_online_link(event: Event, registration: Registration) -> bool:
     return event.mode is EventMode.ONLINE or registration.participation is Participation.REMOTE
 
 
-def ics_attachment(event: Event, registration: Registration) -> dict[str, str]:
-    """The event as the registrant's own calendar object: same UID as the feeds, METHOD:PUBLISH."""
-    personal = {event.id: Personal(event.online_url)} if sees_online_link(event, registration) else None
-    text = calendar_text([event], host=host_of(links.base_url()), name=event.text("title", registration.language),
-                         language=registration.language, base_url=links.base_url(), personal=personal)
-    return {"filename": "event.ics", "content_type": "text/calendar; method=PUBLISH", "content": text}
+def organizer_of(event: Event) -> tuple[str, str]:
+    """The ORGANIZER of mailed copies: the address the mail comes from (calendars trust a cancellation
+    from the organiser), named after the event's organiser or the network."""
+    settings = current_app.config.get("ELO_SETTINGS")
+    address = parseaddr(settings.mail_from)[1] if settings is not None else ""
+    name = event.organiser_name or str(current_app.config.get("NETWORK_NAME", ""))
+    return name, address or "noreply@localhost"
+
+
+def ics_attachment(session: Session, event: Event, registration: Registration, *,
+                   cancel: bool = False) -> dict[str, str]:
+    """The event as the registrant's own calendar object, with the same UID as the feeds: METHOD:PUBLISH,
+    or for a cancellation (of the event or of this registration) METHOD:CANCEL with STATUS:CANCELLED and a
+    SEQUENCE above every copy the person got, so calendars that imported the event drop it."""
+    personal = Personal(online_url=event.online_url if sees_online_link(event, registration) else "",
+                        organizer=organizer_of(event),
+                        attendee=(registration.name, registration.email) if cancel else None,
+                        cancelled=cancel, stamp=registration.cancelled_at if cancel else None)
+    host = calendar_domain(session, links.base_url())
+    method = "CANCEL" if cancel else "PUBLISH"
+    text = calendar_text([event], host=host, name=event.text("title", registration.language),
+                         language=registration.language, base_url=links.base_url(), personal={event.id: personal},
+                         method=method)
+    return {"filename": "event.ics", "content_type": f"text/calendar; method={method}", "content": text}
 
 
 def event_context(event: Event, registration: Registration) -> dict[str, Any]:
@@ -74,8 +93,10 @@ def hold_context(registration: Registration) -> dict[str, Any]:
 
 
 def send(session: Session, *, template: str, key: str, registration: Registration, event: Event,
-         extra: dict[str, Any] | None = None, with_ics: bool = False, cause: str | None = None) -> None:
-    """`cause=ANONYMOUS` for mail that anyone typing the address can cause (the mailer caps it)."""
+         extra: dict[str, Any] | None = None, with_ics: bool = False, cause: str | None = None,
+         cancel_ics: bool = False) -> None:
+    """`cause=ANONYMOUS` for mail that anyone typing the address can cause (the mailer caps it);
+    `cancel_ics` attaches the METHOD:CANCEL copy instead of the PUBLISH one."""
     context = event_context(event, registration)
     context.update(extra or {})
     payload = dump_payload(EmailRequest, {
@@ -84,7 +105,8 @@ def send(session: Session, *, template: str, key: str, registration: Registratio
         "language": registration.language,
         "recipient": {"email": registration.email, "name": registration.name},
         "context": context,
-        "attachments": [ics_attachment(event, registration)] if with_ics else [],
+        "attachments": [ics_attachment(session, event, registration, cancel=cancel_ics)]
+        if with_ics or cancel_ics else [],
         "origin": str(current_app.config.get("SERVICE", "events")),
         "cause": cause,
     })
@@ -131,7 +153,7 @@ def promotion(session: Session, event: Event, registration: Registration) -> Non
 def cancellation(session: Session, event: Event, registration: Registration) -> None:
     stamp = registration.queued_at.strftime("%Y%m%d%H%M%S%f")
     send(session, template="registration-cancelled", key=f"registration-cancelled:{ident(registration)}:{stamp}",
-         registration=registration, event=event)
+         registration=registration, event=event, cancel_ics=True)
 
 
 def change_notice(session: Session, event: Event, registration: Registration) -> None:
@@ -141,7 +163,7 @@ def change_notice(session: Session, event: Event, registration: Registration) ->
 
 def event_cancelled(session: Session, event: Event, registration: Registration) -> None:
     send(session, template="event-cancelled", key=f"event-cancelled:{ident(registration)}:{event.sequence}",
-         registration=registration, event=event, with_ics=True)
+         registration=registration, event=event, cancel_ics=True)
 
 
 def reminder(session: Session, event: Event, registration: Registration, label: str,

@@ -1,4 +1,4 @@
-"""The events service's tables: events, registrations (with the waiting list) and feedback."""
+"""The events service's tables: events, registrations (with the waiting list), feedback and the calendar domain."""
 
 from __future__ import annotations
 
@@ -165,7 +165,13 @@ class Registration(Base):
     hold_until: Mapped[dt.datetime | None]
     address_confirmed_at: Mapped[dt.datetime | None]
     cancelled_at: Mapped[dt.datetime | None]
+    # An organiser's cancellation can be undone until `undo_until`; meanwhile `cancelled_from` keeps the
+    # status before it, the seat stays held and the email waits (operations.registrations.cancel_by_organiser).
+    undo_until: Mapped[dt.datetime | None]
+    cancelled_from: Mapped[RegistrationStatus | None] = mapped_column(
+        stored_enum(RegistrationStatus, "cancelled_from"))
     checked_in: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    feedback_requested_at: Mapped[dt.datetime | None]  # the feedback request went out (operations.feedback)
     erased_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -204,6 +210,19 @@ class FeedbackResponse(Base):
     ratings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     texts: Mapped[dict[str, Any]] = mapped_column(default=dict)
     submitted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class CalendarDomain(Base):
+    """The domain in every calendar UID (`<uuid>@<domain>`): the site's host when the first UID was made,
+    kept when ELO_BASE_URL changes, so a moved site never shows its events twice in subscribers'
+    calendars. One row (`services.events.calendar.calendar_domain` fills it)."""
+
+    __tablename__ = "calendar_domain"
+    __table_args__ = (CheckConstraint("name = 'calendar'", name="one_row"),)
+
+    name: Mapped[str] = mapped_column(String(20), primary_key=True, default="calendar")
+    domain: Mapped[str] = mapped_column(String(253))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 db = Database("events", [Base.metadata, PlatformBase.metadata])

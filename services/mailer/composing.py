@@ -175,6 +175,7 @@ class ReadEmail:
 def as_read(rendered: RenderedEmail, values: Mapping[str, str]) -> ReadEmail:
     """The subject, HTML and text a recipient with these values reads: the very substitution
     `CompiledEmail.build` makes, without the MIME encoding (text with LF line endings)."""
+    values = rendered.personalise(values)
     html_values = {key: personal_value(value, escape=True) for key, value in values.items()}
     text_values = {key: personal_value(value, escape=False) for key, value in values.items()}
     subject = _clean_value(rendered.subject.fill(values))
@@ -210,6 +211,7 @@ class CompiledEmail:
         values = {"name": recipient.name or "", "email": recipient.email, **recipient.personal}
         if recipient.list_headers and "unsubscribe_url" not in recipient.personal:
             values["unsubscribe_url"] = recipient.list_headers.unsubscribe_url
+        values = self.rendered.personalise(values)
         cache: dict[str, bytes] = {}
         out: list[bytes] = [self._headers(recipient, values, date)]
         alternative = self.alternative_boundary

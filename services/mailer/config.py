@@ -38,7 +38,9 @@ class MailerConfig:
 
 def site_of(settings: Settings) -> Site:
     """What every email knows about the network."""
-    return Site(settings.network_name, settings.base_url, settings.postal_address)
+    return Site(settings.network_name, settings.base_url, settings.postal_address,
+                network_names=tuple(sorted(settings.network_names.items())),
+                postal_addresses=tuple(sorted(settings.postal_addresses.items())))
 
 
 def current_config() -> MailerConfig:

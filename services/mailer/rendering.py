@@ -15,6 +15,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 from mjml import mjml2html
 
+from services.mailer.links import localise_links, localise_values
 from shared.formatting import format_date, format_datetime, format_time, parse_moment
 
 EMAIL_TEMPLATES = Path(__file__).parent / "templates" / "email"
@@ -77,6 +79,11 @@ class RenderedEmail:
     subject: Segments
     html: Segments
     text: Segments
+    base_url: str = ""
+
+    def personalise(self, values: Mapping[str, str]) -> dict[str, str]:
+        """A recipient's values as they go in: links to our site carry the email's language."""
+        return localise_values(values, self.base_url, self.language)
 
     @property
     def personal_keys(self) -> frozenset[str]:
@@ -90,6 +97,15 @@ class Site:
     network_name: str
     base_url: str
     postal_address: str
+    # (language, value) pairs where sv or en differ from the fi name and address above.
+    network_names: tuple[tuple[str, str], ...] = ()
+    postal_addresses: tuple[tuple[str, str], ...] = ()
+
+    def network_name_in(self, language: str) -> str:
+        return dict(self.network_names).get(language) or self.network_name
+
+    def postal_address_in(self, language: str) -> str:
+        return dict(self.postal_addresses).get(language) or self.postal_address
 
 
 def render(template: str, language: str, context: Mapping[str, Any], site: Site, *, list_mail: bool,
@@ -118,9 +134,9 @@ def _render_cached(key: RenderKey) -> RenderedEmail:
         raise TemplateMissing(f"no email template {template!r} in language {language!r}")
     variables = {
         **json.loads(key.frozen_context),
-        "network_name": site.network_name,
+        "network_name": site.network_name_in(language),
         "base_url": site.base_url,
-        "postal_address": site.postal_address,
+        "postal_address": site.postal_address_in(language),
         "language": language,
         "list_mail": key.list_mail,
         "personal": Personal(),
@@ -129,8 +145,10 @@ def _render_cached(key: RenderKey) -> RenderedEmail:
     subject = " ".join(text_env.get_template(f"{template}/subject.{language}.txt").render(variables).split())
     mjml_source = html_env.get_template(f"{template}/body.{language}.mjml").render(variables)
     text = text_env.get_template(f"{template}/body.{language}.txt").render(variables)
+    html_body = localise_links(mjml2html(mjml_source), site.base_url, language, escaped=True)
+    text = localise_links(_tidy_text(text), site.base_url, language, escaped=False)
     return RenderedEmail(template=template, language=language, subject=Segments.split(subject),
-                         html=Segments.split(mjml2html(mjml_source)), text=Segments.split(_tidy_text(text)))
+                         html=Segments.split(html_body), text=Segments.split(text), base_url=site.base_url)
 
 
 def _tidy_text(text: str) -> str:
@@ -155,7 +173,100 @@ def _environments(strict: bool) -> tuple[Environment, Environment]:
         env.filters["local_datetime"] = local_datetime
         env.filters["local_date"] = local_date
         env.filters["local_time"] = local_time
+    text_env.filters["html_text"] = html_text
     return html_env, text_env
+
+
+def html_text(markup: str) -> str:
+    """Sanitised article HTML as plain text: paragraphs apart, every list item on its own line
+    (`- item`, `1. item`, nested ones indented), links written out after their text."""
+    parser = _PlainText()
+    parser.feed(str(markup))
+    parser.close()
+    return parser.text()
+
+
+class _PlainText(HTMLParser):
+    BLOCKS = frozenset({"p", "h2", "h3", "h4", "blockquote", "pre", "ul", "ol", "div"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.lists: list[int | None] = []  # per open list: the next number (ol) or None (ul)
+        self.links: list[tuple[str, int]] = []  # per open link: its href and where its text starts
+        self.in_pre = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.BLOCKS and not (tag in ("ul", "ol") and self.lists):
+            self._break()
+        if tag in ("ul", "ol"):
+            start = dict(attrs).get("start") or "1"
+            self.lists.append((int(start) if start.isdigit() else 1) if tag == "ol" else None)
+        elif tag == "li":
+            self._item()
+        elif tag == "br":
+            self.parts.append("\n")
+        elif tag == "hr":
+            self._paragraph()
+            self.parts.append("----\n\n")
+        elif tag == "a":
+            self.links.append((dict(attrs).get("href") or "", len(self.parts)))
+        self.in_pre = self.in_pre or tag == "pre"
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("ul", "ol") and self.lists:
+            self.lists.pop()
+            if not self.lists:
+                self._paragraph()
+        elif tag in self.BLOCKS:
+            self._break()
+        elif tag == "a" and self.links:
+            href, start = self.links.pop()
+            shown = "".join(self.parts[start:]).strip()
+            if href and href.removeprefix("mailto:") != shown:
+                self.parts.append(f" ({href.removeprefix('mailto:')})")
+        self.in_pre = self.in_pre and tag != "pre"
+
+    def handle_data(self, data: str) -> None:
+        if self.in_pre:
+            self.parts.append(data)
+            return
+        text = re.sub(r"\s+", " ", data)
+        if self._at_line_start():
+            text = text.lstrip()
+        self.parts.append(text)
+
+    def _item(self) -> None:
+        self._line()
+        depth = max(len(self.lists) - 1, 0)
+        number = self.lists[-1] if self.lists else None
+        if number is not None:
+            self.lists[-1] = number + 1
+        self.parts.append("  " * depth + (f"{number}. " if number is not None else "- "))
+
+    def _at_line_start(self) -> bool:
+        joined = "".join(self.parts[-3:])
+        return not joined or joined.endswith(("\n", "- ", ". "))
+
+    def _line(self) -> None:
+        if self.parts and not "".join(self.parts[-2:]).endswith("\n"):
+            self.parts.append("\n")
+
+    def _break(self) -> None:
+        """A block's edge: a new paragraph, or inside a list only a new line (never right after `- `)."""
+        if not self.lists:
+            self._paragraph()
+        elif not "".join(self.parts[-1:]).endswith(("- ", ". ")):
+            self._line()
+
+    def _paragraph(self) -> None:
+        if self.parts:
+            self._line()
+            self.parts.append("\n")
+
+    def text(self) -> str:
+        lines = [line.rstrip() for line in "".join(self.parts).splitlines()]
+        return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
 def _moment(value: Any) -> dt.datetime | None:

@@ -31,7 +31,11 @@
         .then(function (data) {
           if (!data) { return; }
           if (bar) { bar.max = Math.max(1, data.total || 0); bar.value = data.sent || 0; }
-          if (text) {
+          var status = section.querySelector("[data-progress-status]");
+          if (status && data.status_label) { status.textContent = data.status_label; }
+          if (text && data.summary) {
+            text.textContent = data.summary;
+          } else if (text) {
             text.textContent = text.getAttribute("data-template")
               ? text.getAttribute("data-template").replace("{sent}", data.sent).replace("{total}", data.total).replace("{failed}", data.failed)
               : (data.sent + " / " + data.total);
@@ -54,6 +58,7 @@
     document.querySelectorAll("form[data-sending]").forEach(function (form) { form.removeAttribute("data-sending"); });
   });
 
+  // A refused form moves the focus to its error summary: form-errors.js, loaded by base.html.
   document.querySelectorAll("form[method=post]").forEach(sendOnce);
   document.querySelectorAll("form[data-preview-url]").forEach(livePreview);
   document.querySelectorAll("[data-progress-url]").forEach(progress);

@@ -22,7 +22,7 @@ from tests.web.conftest import PASSWORD
 
 CRAWL_LIMIT = 60
 LINKS_JS = "links => links.map(a => a.getAttribute('href'))"
-SKIP_SUFFIXES = (".ics", ".csv", ".json", ".xml", ".atom", ".css", ".js", ".png", ".svg", ".pdf")
+SKIP_SUFFIXES = (".ics", ".csv", ".xlsx", ".json", ".xml", ".atom", ".css", ".js", ".png", ".svg", ".pdf")
 SKIP_PARTS = ("/api/", "/healthz", "/static/", "/logout", "/export", "/attachments/", "/raw")
 
 
@@ -74,7 +74,6 @@ def test_every_page_has_no_wcag_violations(page: Any, apps: dict[str, Flask],
     load_demo(apps)
     make_user("koordinaattori@example.fi", "coordinator")
     log_in_browser(page, "/newsletter", "koordinaattori@example.fi", PASSWORD)
-    log_in_browser(page, "/events", "koordinaattori@example.fi", PASSWORD)
     failures: list[str] = []
 
     def check(path: str) -> None:
@@ -93,7 +92,9 @@ def test_every_page_has_no_wcag_violations(page: Any, apps: dict[str, Flask],
         for language in LANGUAGES[1:]:
             separator = "&" if "?" in path else "?"
             page.goto(f"{path}{separator}lang={language}")
-            assert page.locator("html").get_attribute("lang") == language, f"{path}: html lang is not {language}"
+            # a preview is the mail a language's readers get (the Finnish one when there is no Swedish version)
+            if "/preview/" not in path:
+                assert page.locator("html").get_attribute("lang") == language, f"{path}: html lang is not {language}"
             try:
                 check_a11y(page)
             except AssertionError as error:

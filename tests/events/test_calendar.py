@@ -180,7 +180,7 @@ def test_every_attachment_and_feed_variant_parses_strictly(client, admin_headers
     client.post(f"/events/api/v1/events/{event.id}/cancel", headers=headers)
     attachments = [a["content"] for m in sent_emails() for a in m["attachments"]]
     assert {m["template"] for m in sent_emails() if m["attachments"]} == {
-        "registration-confirmed", "registration-promoted", "event-changed", "event-cancelled"}
+        "registration-confirmed", "registration-promoted", "event-changed", "event-cancelled", "registration-cancelled"}
     for text in attachments:
         assert len(events_of(text)) == 1
     for query in ("", "?lang=fi", "?lang=sv", "?lang=en", "?kind=training", "?theme=digital"):

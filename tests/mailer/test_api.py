@@ -104,7 +104,7 @@ def test_values_not_given_are_examples_that_lead_nowhere_personal(
     assert answer.status_code == 200, answer.get_data(as_text=True)
     preview = answer.get_json()
     assert "lukija@example.fi" in preview["text"]
-    assert f'href="{base_url}/"' in preview["html"]
+    assert f'href="{base_url}/?lang=sv"' in preview["html"]  # every link to the site carries the language
     assert "%%ELO:" not in preview["html"] + preview["text"] + preview["subject"]
     assert "Avsluta prenumerationen" in preview["html"]
     with apps["mailer"].app_context():

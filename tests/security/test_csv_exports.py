@@ -172,6 +172,6 @@ def test_no_service_writes_csv_but_through_the_shared_writer():
                if re.search(r"csv\.(writer|DictWriter)\(", text) or "text/csv\", headers" in text]
     assert writers == []
     exporting = sorted({name for name, text in _python_sources() if "csv_response(" in text})
-    assert exporting == ["services/events/api.py", "services/events/pages/workspace.py",
+    assert exporting == ["services/events/api.py", "services/events/pages/exports.py",
                          "services/subscriptions/subscribers/api.py",
-                         "services/subscriptions/subscribers/pages/workspace.py"]
+                         "services/subscriptions/subscribers/pages/exports.py"]

@@ -82,7 +82,7 @@ def produce_every_mail(client: Client, apps: dict[str, Flask], headers: Callable
     issue = client.post("/newsletter/api/v1/issues", headers=editor, json={
         "title": "ELO-uutiskirje 1/2027", "language": "fi", "introduction": "Hyvä lukija!", "article_ids": []})
     if issue.status_code == 201:
-        client.post(f"/newsletter/api/v1/issues/{issue.get_json()['id']}/send", json={}, headers=editor)
+        client.post(f"/newsletter/api/v1/issues/{issue.get_json()['id']}/send", json={"confirm": True}, headers=editor)
     drain()
     for info in SERVICES:  # the demo content and whatever mail it causes
         with apps[info.name].app_context(), info.module().db.transaction() as session:

@@ -12,9 +12,10 @@ from werkzeug.test import Client
 
 from services.subscriptions.models import db
 from services.subscriptions.newsletter.models import Issue
-from services.subscriptions.newsletter.operations import sending
+from services.subscriptions.newsletter.operations import completion, sending
 from services.subscriptions.subscribers.models import Subscriber
 from services.subscriptions.subscribers.operations.links import make_subscriber_token
+from shared.clients.mailer import CampaignProgress
 from tests.subscriptions.newsletter_factories import XSS, active_content, make_article, make_issue, make_subscribers
 
 API = "/newsletter/api/v1/issues"
@@ -36,7 +37,10 @@ def _send(apps: dict[str, Flask], issue_id: int) -> None:
                 issue = session.get(Issue, issue_id)
                 assert issue is not None
                 sending.expand_step(session, issue_id, issue.last_subscriber_id)
-                done = issue.status.value == "sent"
+                done = issue.handed_over_at is not None
+        with db.transaction() as session:  # the mailer reports every recipient sent
+            total = session.get(Issue, issue_id).total  # type: ignore[union-attr]
+            completion.finish(session, issue_id, CampaignProgress("issue", total, 0, 0, total, 0, 0, 0))
 
 
 def _all_tokens(apps: dict[str, Flask]) -> list[str]:

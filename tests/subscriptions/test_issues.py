@@ -1,4 +1,5 @@
 """Newsletter issues: compose, edit, preview, test-send, send now or later, pause/resume/cancel.
+(The confirmation step, past times and the end of sending: test_issue_sending.py.)
 
 Sending goes through the real mailer (in-process worker) into a real SMTP server.
 """
@@ -27,6 +28,7 @@ from tests.subscriptions.conftest import subscription_outbox
 from tests.subscriptions.newsletter_factories import XSS, active_content, make_article, make_issue, make_subscribers
 
 API = "/newsletter/api/v1/issues"
+CONFIRMED = {"confirm": True}
 
 
 @pytest.fixture
@@ -63,7 +65,7 @@ def test_compose_with_language_versions(client: Client, editor: dict[str, str]) 
                                   "article_ids": [sv_article]}])
     assert issue["status"] == "draft"
     assert {v["language"]: v["article_ids"] for v in issue["versions"]} == {"fi": [fi_article], "sv": [sv_article]}
-    assert issue["progress"] == {"total": 0, "sent": 0, "failed": 0}
+    assert issue["progress"] == {"total": 0, "sent": 0, "failed": 0, "suppressed": 0}
     listed = client.get(API, headers=editor).get_json()
     assert [i["id"] for i in listed] == [issue["id"]]
 
@@ -86,11 +88,11 @@ def test_editable_until_sent(client: Client, editor: dict[str, str], apps: dict[
                                                           "introduction": "Uusi johdanto"}, headers=editor)
     assert response.status_code == 200
     assert response.get_json()["versions"][0]["article_ids"][0] == other
-    assert client.post(f"{API}/{issue['id']}/send", json={}, headers=editor).status_code == 202
+    assert client.post(f"{API}/{issue['id']}/send", json=CONFIRMED, headers=editor).status_code == 202
     response = client.patch(f"{API}/{issue['id']}", json={"introduction": "Myöhästynyt"}, headers=editor)
     assert response.status_code == 409
     assert response.mimetype == "application/problem+json"
-    assert client.post(f"{API}/{issue['id']}/send", json={}, headers=editor).status_code == 409
+    assert client.post(f"{API}/{issue['id']}/send", json=CONFIRMED, headers=editor).status_code == 409
 
 
 def test_events_section_unavailable_still_composes(client: Client, editor: dict[str, str], backend: Backend,
@@ -160,11 +162,11 @@ def test_without_the_mailer_progress_is_unknown_and_the_preview_unavailable(
         client: Client, editor: dict[str, str], backend: Backend, smtp_sink: SmtpSink, apps: dict[str, Flask]) -> None:
     make_subscribers(2)
     issue = make_issue(client, editor)
-    assert client.post(f"{API}/{issue['id']}/send", json={}, headers=editor).status_code == 202
+    assert client.post(f"{API}/{issue['id']}/send", json=CONFIRMED, headers=editor).status_code == 202
     apps["subscriptions"].config["ELO_SETTINGS"] = load_settings(
         backend.env(ELO_SMTP_URL=smtp_sink.url, ELO_MAILER_URL="http://127.0.0.1:9"))
     state = client.get(f"{API}/{issue['id']}", headers=editor).get_json()
-    assert state["progress"] == {"total": 2, "sent": None, "failed": None}
+    assert state["progress"] == {"total": 2, "sent": None, "failed": None, "suppressed": None}
     preview = client.get(f"{API}/{issue['id']}/preview", headers=editor)
     assert preview.status_code == 503
     assert preview.mimetype == "application/problem+json"
@@ -197,7 +199,7 @@ def test_send_now_reaches_each_eligible_subscriber_once_in_their_language(
     monkeypatch.setattr(sending, "BATCH_SIZE", 4)
     world = _eligible_world()
     issue = _swedish_issue(client, editor)
-    response = client.post(f"{API}/{issue['id']}/send", json={}, headers=editor)
+    response = client.post(f"{API}/{issue['id']}/send", json=CONFIRMED, headers=editor)
     assert response.status_code == 202
     assert response.get_json()["status"] == "sending"
     drain()
@@ -220,7 +222,7 @@ def test_send_now_reaches_each_eligible_subscriber_once_in_their_language(
     assert client.post(f"/newsletter/{link}", data={"List-Unsubscribe": "One-Click"}).status_code == 200
     state = client.get(f"{API}/{issue['id']}", headers=editor).get_json()
     assert state["status"] == "sent"
-    assert state["progress"] == {"total": len(eligible), "sent": len(eligible), "failed": 0}
+    assert state["progress"] == {"total": len(eligible), "sent": len(eligible), "failed": 0, "suppressed": 0}
     with db.transaction() as session:
         assert session.query(IssueDelivery).count() == len(eligible)
         assert {a.status for a in session.query(Article)} == {ArticleStatus.PUBLISHED}
@@ -267,7 +269,7 @@ def test_scheduled_issue_waits_for_its_time(client: Client, editor: dict[str, st
     make_subscribers(3)
     issue = make_issue(client, editor)
     at = dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)
-    response = client.post(f"{API}/{issue['id']}/send", json={"at": at.isoformat()}, headers=editor)
+    response = client.post(f"{API}/{issue['id']}/send", json={"at": at.isoformat(), "confirm": True}, headers=editor)
     assert response.status_code == 202
     assert response.get_json()["status"] == "scheduled"
     with apps["subscriptions"].app_context():
@@ -281,7 +283,7 @@ def test_scheduled_issue_waits_for_its_time(client: Client, editor: dict[str, st
 def test_cancel_a_scheduled_issue(client: Client, editor: dict[str, str], apps: dict[str, Flask]) -> None:
     issue = make_issue(client, editor)
     at = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
-    client.post(f"{API}/{issue['id']}/send", json={"at": at.isoformat()}, headers=editor)
+    client.post(f"{API}/{issue['id']}/send", json={"at": at.isoformat(), "confirm": True}, headers=editor)
     assert client.post(f"{API}/{issue['id']}/cancel", headers=editor).get_json()["status"] == "cancelled"
     with apps["subscriptions"].app_context():
         tick(db, now=at + dt.timedelta(seconds=1))
@@ -301,5 +303,8 @@ def test_pause_and_resume(client: Client, editor: dict[str, str], apps: dict[str
     assert client.post(f"{API}/{issue['id']}/resume", headers=editor).get_json()["status"] == "sending"
     with apps["subscriptions"].app_context(), db.transaction() as session:
         assert sending.expand_step(session, issue["id"], 0) is True
-    assert client.get(f"{API}/{issue['id']}", headers=editor).get_json()["status"] == "sent"
+    state = client.get(f"{API}/{issue['id']}", headers=editor).get_json()
+    assert state["status"] == "sending"  # every recipient is with the mailer, which has sent none yet
+    assert state["handed_over_at"] is not None
     assert client.post(f"{API}/{issue['id']}/pause", headers=editor).status_code == 409
+    assert client.post(f"{API}/{issue['id']}/cancel", headers=editor).status_code == 409

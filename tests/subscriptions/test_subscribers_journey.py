@@ -85,7 +85,8 @@ def test_subscribe_confirm_welcome_one_click_unsubscribe_and_no_more_list_mail(
                         json={"language": "fi", "title": "ELO-uutiskirje 1/2027",
                               "introduction": "Hyvää alkanutta vuotta!"})
     assert issue.status_code == 201, issue.get_data(as_text=True)
-    sent = client.post(f"/newsletter/api/v1/issues/{issue.get_json()['id']}/send", json={}, headers=editor)
+    sent = client.post(f"/newsletter/api/v1/issues/{issue.get_json()['id']}/send", json={"confirm": True},
+                       headers=editor)
     assert sent.status_code == 202, sent.get_data(as_text=True)
     assert len(wait_for_mail(smtp_sink, drain, CONTROL, 3)) == 3  # the control subscriber got the issue
     drain()

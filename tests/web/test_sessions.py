@@ -19,7 +19,7 @@ from shared.settings import load_settings
 from tests.conftest import Backend
 from tests.web.conftest import csrf_from, log_in, make_user
 
-COOKIE = "elo_events_session"
+COOKIE = "elo_workspace"  # one login cookie for every service
 HOME = "/events/admin/"
 
 

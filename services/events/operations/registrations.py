@@ -1,5 +1,6 @@
 """Registrations: register for an event (a held seat or the waiting list), confirm the address,
-cancel, promote by hand, check in, and the registration behind a personal link."""
+cancel (the organiser's cancellation can be undone for a while), promote by hand, check in, and the
+registration behind a personal link."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.events import emails, links
-from services.events.models import ACTIVE_STATUSES, Event, Registration, RegistrationStatus
+from services.events.models import ACTIVE_STATUSES, SEAT_STATUSES, Event, Registration, RegistrationStatus
 from services.events.operations.events import lock_event
 from services.events.operations.seats import (
     end_hold_quietly,
@@ -25,9 +26,13 @@ from services.events.operations.seats import (
     someone_waits_for,
 )
 from services.events.schemas import RegistrationInput
+from shared import scheduler
 from shared.db import utcnow
 from shared.errors import Conflict, Gone, InvalidInput, NotFound
 from shared.privacy import email_hash
+
+UNDO_WINDOW = dt.timedelta(minutes=10)
+FINAL_CANCEL_JOB = "events.cancellation_final"
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,8 @@ def register(session: Session, event_id: int, raw: Mapping[str, Any], *, secret_
     address_hash = email_hash(secret_key, clean["email"])
     existing = session.scalar(select(Registration).where(Registration.event_id == event.id,
                                                          Registration.email_hash == address_hash))
+    if existing is not None and existing.cancelled_from is not None:  # cancelled moments ago by the organiser
+        _restore(session, event, existing, now)
     if existing is not None and existing.status in ACTIVE_STATUSES:
         emails.confirmation(session, event, existing, repeat=True, now=now)
         session.flush()
@@ -168,6 +175,78 @@ def cancel_registration(session: Session, registration_id: int) -> Registration:
     if had_seat:
         fill_free_seats(session, event)
     return registration
+
+
+def cancel_by_organiser(session: Session, registration_id: int, now: dt.datetime | None = None) -> Registration:
+    """The organiser cancels a registration, undoably: for UNDO_WINDOW the seat (or the place in the
+    waiting list) stays held and nobody is mailed; then the `events.cancellation_final` job mails the
+    person and gives the seat to the waiting list (`finish_cancellation`). Undo: `undo_cancellation`."""
+    now = now or utcnow()
+    registration = get_registration(session, registration_id)
+    lock_event(session, registration.event_id)
+    session.refresh(registration)
+    if registration.status not in ACTIVE_STATUSES:
+        raise Conflict("This registration is already cancelled.")
+    end_hold_quietly(registration, session)
+    registration.cancelled_from, registration.undo_until = registration.status, now + UNDO_WINDOW
+    registration.status = RegistrationStatus.CANCELLED
+    registration.cancelled_at = registration.updated_at = now
+    scheduler.schedule(session, kind=FINAL_CANCEL_JOB, key=_final_cancel_key(registration),
+                       due_at=registration.undo_until, payload={"registration_id": registration.id})
+    session.flush()
+    return registration
+
+
+def undo_cancellation(session: Session, registration_id: int, now: dt.datetime | None = None) -> Registration:
+    """Within UNDO_WINDOW the registration comes back as it was (its seat was held meanwhile; a
+    pending one gets a fresh hold); nothing has been mailed, so nothing is."""
+    now = now or utcnow()
+    registration = get_registration(session, registration_id)
+    event = lock_event(session, registration.event_id)
+    session.refresh(registration)
+    if registration.cancelled_from is None or registration.undo_until is None:
+        raise Conflict("This cancellation cannot be undone.")
+    if now >= registration.undo_until:
+        raise Conflict("The time to undo this cancellation has passed.")
+    _restore(session, event, registration, now)
+    return registration
+
+
+def _restore(session: Session, event: Event, registration: Registration, now: dt.datetime) -> None:
+    before = registration.cancelled_from
+    scheduler.cancel(session, _final_cancel_key(registration))
+    registration.cancelled_from = registration.undo_until = registration.cancelled_at = None
+    registration.updated_at = now
+    if before is RegistrationStatus.PENDING:
+        hold_seat(session, event, registration, now)
+    else:
+        registration.status = before or RegistrationStatus.CONFIRMED
+    session.flush()
+
+
+def finish_cancellation(session: Session, registration_id: int) -> Registration | None:
+    """The `events.cancellation_final` job: an organiser's cancellation not undone becomes final. The
+    person is mailed (unless erased meanwhile) and a freed seat goes to the waiting list."""
+    registration = session.get(Registration, registration_id)
+    if registration is None:
+        return None
+    event = lock_event(session, registration.event_id)
+    session.refresh(registration)
+    if registration.cancelled_from is None:  # undone, or the person registered again
+        return registration
+    had_seat = registration.cancelled_from in SEAT_STATUSES
+    registration.cancelled_from = registration.undo_until = None
+    session.flush()
+    if registration.erased_at is None:
+        emails.cancellation(session, event, registration)
+    if had_seat:
+        fill_free_seats(session, event)
+    return registration
+
+
+def _final_cancel_key(registration: Registration) -> str:
+    stamp = (registration.cancelled_at or registration.created_at).strftime("%Y%m%d%H%M%S%f")
+    return f"{FINAL_CANCEL_JOB}:{registration.id}:{stamp}"
 
 
 def promote(session: Session, registration_id: int) -> Registration:

@@ -1,9 +1,11 @@
-"""The organiser's view of registrations: the list, the counts and the rows of the CSV export
-(written by shared.csvfile in the API and the workspace)."""
+"""The organiser's view of registrations: the list, the counts and the rows of the exports: the API's
+CSV with stored values (`registrations_table`) and the workspace's files for people
+(`readable_registrations`: words, the questions' texts, real times; shared.csvfile / shared.spreadsheet)."""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -12,8 +14,11 @@ from sqlalchemy.orm import Session
 from services.events.models import Registration, RegistrationStatus
 from services.events.operations.events import get_event
 from services.events.operations.seats import waiting_list
+from shared.labels import mode_label
 
 Table = tuple[list[str], list[list[Any]]]
+READABLE_COLUMNS = ("status", "queue_position", "name", "email", "organisation", "participation", "language",
+                    "dietary_needs", "accessibility_needs")
 
 
 def list_registrations(session: Session, event_id: int, status: str | None = None) -> list[Registration]:
@@ -66,3 +71,44 @@ def _answer_text(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     return str(value)
+
+
+def readable_registrations(session: Session, event_id: int, language: str, words: Mapping[str, str]) -> Table:
+    """The registrations for people in `language`: `words` names the columns (READABLE_COLUMNS,
+    checked_in, registered_at, hold_until), statuses, languages and yes/no; questions by their text,
+    choices by their option's text; times as aware datetimes."""
+    event = get_event(session, event_id)
+    questions = list(event.questions)
+    header = [words.get(key, key) for key in READABLE_COLUMNS]
+    header += [_localised(q.get("label"), language, q["key"]) for q in questions]
+    header += [words.get(key, key) for key in ("checked_in", "registered_at", "hold_until")]
+    waiting_positions = {r.id: i for i, r in enumerate(waiting_list(session, event_id), start=1)}
+    rows = []
+    for r in list_registrations(session, event_id):
+        answers = [_readable_answer(q, r.answers.get(q["key"]), language, words) for q in questions]
+        rows.append([words.get(r.status.value, r.status.value), waiting_positions.get(r.id), r.name, r.email,
+                     r.organisation, mode_label(r.participation.value, language), words.get(r.language, r.language),
+                     r.dietary_needs, r.accessibility_needs, *answers, _yes_no(r.checked_in, words), r.created_at,
+                     r.hold_until])
+    return header, rows
+
+
+def _localised(texts: Any, language: str, fallback: str) -> str:
+    if not isinstance(texts, Mapping):
+        return fallback
+    return str(texts.get(language) or texts.get("fi") or texts.get("en") or fallback)
+
+
+def _yes_no(value: bool, words: Mapping[str, str]) -> str:
+    return words.get("yes", "yes") if value else words.get("no", "no")
+
+
+def _readable_answer(question: Mapping[str, Any], value: Any, language: str, words: Mapping[str, str]) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return _yes_no(value, words)
+    options = {o["value"]: _localised(o.get("label"), language, o["value"]) for o in question.get("options") or []}
+    if isinstance(value, list):
+        return ", ".join(options.get(str(v), str(v)) for v in value)
+    return options.get(str(value), value) if isinstance(value, str) else value

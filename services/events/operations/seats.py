@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from services.events import emails
 from services.events.models import (
@@ -50,10 +52,20 @@ class Seats:
                 "remote": self.remote, "waitlisted": self.waitlisted}
 
 
+def counted_status() -> ColumnElement[RegistrationStatus]:
+    """The status seats are counted by: a cancellation the organiser can still undo keeps its seat
+    (or place) as before until it is final (`registrations.cancel_by_organiser`)."""
+    return func.coalesce(Registration.cancelled_from, Registration.status)
+
+
 def seats(session: Session, event_id: int) -> Seats:
-    rows = session.execute(select(Registration.status, Registration.participation, func.count())
+    rows = session.execute(select(counted_status(), Registration.participation, func.count())
                            .where(Registration.event_id == event_id)
-                           .group_by(Registration.status, Registration.participation)).all()
+                           .group_by(counted_status(), Registration.participation)).all()
+    return _tally([(status, participation, count) for status, participation, count in rows])
+
+
+def _tally(rows: Sequence[tuple[RegistrationStatus, Participation, int]]) -> Seats:
     taken: Counter[Participation] = Counter()
     for status, participation, count in rows:
         if status in SEAT_STATUSES:
@@ -61,6 +73,63 @@ def seats(session: Session, event_id: int) -> Seats:
     waiting = sum(n for s, _p, n in rows if s is RegistrationStatus.WAITLISTED)
     pending = sum(n for s, _p, n in rows if s is RegistrationStatus.PENDING)
     return Seats(sum(taken.values()), taken[Participation.ONSITE], taken[Participation.REMOTE], waiting, pending)
+
+
+@dataclass(frozen=True)
+class Availability:
+    """What a person registering now gets: `seats_left` free seats (None: no limit; 0: full, the
+    waiting list). `participation` None: one count for every way of taking part."""
+
+    participation: Participation | None
+    seats_left: int | None
+
+    @property
+    def full(self) -> bool:
+        return self.seats_left == 0
+
+
+def availability(session: Session, event: Event) -> list[Availability]:
+    return availability_by_event(session, [event])[event.id]
+
+
+def availability_by_event(session: Session, events: Sequence[Event]) -> dict[int, list[Availability]]:
+    """Availability of each event (one query for all): per way of taking part when a hybrid event
+    limits one of them, else one line; nothing when nothing is limited. A free seat that someone
+    waits for is not free: it goes to the waiting list first (`register`, `fill_free_seats`)."""
+    rows: dict[int, list[tuple[RegistrationStatus, Participation, int]]] = {event.id: [] for event in events}
+    if rows:
+        for event_id, status, participation, count in session.execute(
+                select(Registration.event_id, counted_status(), Registration.participation, func.count())
+                .where(Registration.event_id.in_(list(rows)))
+                .group_by(Registration.event_id, counted_status(), Registration.participation)):
+            rows[event_id].append((status, participation, count))
+    return {event.id: _availability(event, rows[event.id]) for event in events}
+
+
+def _availability(event: Event, rows: Sequence[tuple[RegistrationStatus, Participation, int]]) -> list[Availability]:
+    taken = _tally(rows)
+    waiting = {participation for status, participation, count in rows
+               if status is RegistrationStatus.WAITLISTED and count}
+    ways = event.ways_to_take_part()
+    split = len(ways) > 1 and any(_mode_limit(event, way) is not None for way in ways)
+    if split:
+        return [Availability(way, 0 if way in waiting else _seats_left(event, taken, way)) for way in ways]
+    left = _seats_left(event, taken, ways[0])
+    if left is None:
+        return []
+    return [Availability(None, 0 if waiting else left)]
+
+
+def _mode_limit(event: Event, participation: Participation) -> int | None:
+    return event.onsite_capacity if participation is Participation.ONSITE else event.remote_capacity
+
+
+def _seats_left(event: Event, taken: Seats, participation: Participation) -> int | None:
+    mode_taken = taken.onsite if participation is Participation.ONSITE else taken.remote
+    limits = [limit - used for limit, used in ((event.capacity, taken.taken),
+                                                (_mode_limit(event, participation), mode_taken))
+              if limit is not None]
+    return max(0, min(limits)) if limits else None
 
 
 def over_capacity(event: Event, taken: Seats) -> list[tuple[str, int, int]]:

@@ -16,7 +16,7 @@ from typing import Any
 from flask import Flask, Response, request
 
 from services.events import links
-from services.events.calendar import Personal, calendar_text, host_of
+from services.events.calendar import Personal, calendar_domain, calendar_text
 from services.events.emails import sees_online_link
 from services.events.models import Event, EventKind, RegistrationStatus, db
 from services.events.operations import events as event_cases
@@ -131,8 +131,10 @@ def _ics_response(events: Sequence[Any], *, name: str, language: str, key: str, 
     else:
         text = rendered_feeds.get(etag) if not private else None
         if text is None:
-            text = calendar_text(load() if load else events, host=host_of(links.base_url()), name=name,
+            host = calendar_domain(db.session(), links.base_url())
+            text = calendar_text(load() if load else events, host=host, name=name,
                                  language=language, base_url=links.base_url(), personal=personal)
+            db.session.commit()  # the calendar domain, when this was the first UID ever made
             if not private:
                 rendered_feeds.put(etag, text)
         response = Response(text, mimetype="text/calendar")

@@ -16,6 +16,7 @@ from services.events.models import Event, EventKind, Registration, db
 from services.events.operations import events, feedback, listing, registrations, seats
 from shared.db import utcnow
 from shared.errors import DomainError, Gone, InvalidInput, NotFound
+from shared.form_messages import field_message
 from shared.formatting import local
 from shared.labels import THEMES, kind_label, mode_label, theme_label
 from shared.settings import LANGUAGES
@@ -59,6 +60,7 @@ def page_helpers() -> dict[str, Any]:
         "kind_label": lambda key: kind_label(key, language),
         "mode_label": lambda key: mode_label(key, language),
         "status_label": status_label,
+        "availability_status": availability_status,
         "theme_keys": THEMES,
     }
 
@@ -69,6 +71,21 @@ def status_label(status: str) -> str:
               "pending": _("A seat is reserved for you. Confirm your registration from the link in the email."),
               "expired": _("The reserved seat was released because the registration was not confirmed in time.")}
     return str(labels.get(status, status))
+
+
+def availability_status(item: seats.Availability) -> str:
+    """The free seats as words, never colour alone: "3 seats left", "full, waiting list"."""
+    if item.seats_left is None:
+        return str(_("places available"))
+    if item.full:
+        return str(_("full – waiting list"))  # noqa: RUF001 - the dash of the visible text
+    return str(_("1 seat left") if item.seats_left == 1 else _("%(count)s seats left", count=item.seats_left))
+
+
+def open_availability(session: Any, shown: list[Event]) -> dict[int, list[seats.Availability]]:
+    """Availability of the events open for registration (the others show none)."""
+    open_events = [event for event in shown if registrations.registration_is_open(event)]
+    return seats.availability_by_event(session, open_events)
 
 
 # --- listing -------------------------------------------------------------------------------------
@@ -93,7 +110,8 @@ def index() -> str:
     year = utcnow().year
     filters: dict[str, Any] = {"kind": kind, "theme": theme, "in": language}
     page_language = current_language()
-    return render_template("events/index.html", events=shown, kind=kind, theme=theme, event_language=language,
+    return render_template("events/index.html", events=shown, availability=open_availability(session, shown),
+                           kind=kind, theme=theme, event_language=language,
                            page=page, pages=pages, page_url=lambda number: url_for("index", page=number, **filters),
                            kind_options=[(k.value, kind_label(k.value, page_language)) for k in EventKind],
                            theme_options=[(t, theme_label(t, page_language)) for t in THEMES],
@@ -123,16 +141,24 @@ def event_page(slug: str) -> tuple[str, int]:
 
 def _render_event(event: Event, *, form: dict[str, Any], errors: dict[str, list[str]]) -> str:
     language = current_language()
-    taken = seats.seats(db.session(), event.id)
-    seats_left = None if event.capacity is None else max(0, event.capacity - taken.taken)
+    available = open_availability(db.session(), [event]).get(event.id, [])
     ics_url = links.event_ics_url(event.slug)
     return render_template(
-        "events/event.html", event=event, form=form, errors=errors, seats_left=seats_left,
+        "events/event.html", event=event, form=form, errors=errors, availability=available,
         is_open=registrations.registration_is_open(event),
-        participation_options=[(p.value, mode_label(p.value, language)) for p in event.ways_to_take_part()],
+        participation_options=_participation_options(event, available),
         ics_url=ics_url, webcal_url=links.webcal_url(ics_url), google_url=links.google_calendar_url(event, language),
         labels=_form_labels(event),
     )
+
+
+def _participation_options(event: Event, available: list[seats.Availability]) -> list[tuple[str, str]]:
+    """The ways to take part, each with its free seats when they differ by way: "On site (3 seats left)"."""
+    language = current_language()
+    by_way = {item.participation: item for item in available if item.participation is not None}
+    return [(way.value, mode_label(way.value, language)
+             + (f" ({availability_status(by_way[way])})" if way in by_way else ""))
+            for way in event.ways_to_take_part()]
 
 
 def _form_labels(event: Event) -> dict[str, str]:
@@ -161,7 +187,7 @@ def _form_data(event: Event, form: MultiDict[str, str]) -> dict[str, Any]:
 
 
 def _translated(errors: dict[str, Any]) -> dict[str, list[str]]:
-    return {name: [_(message) for message in messages] for name, messages in errors.items()}
+    return {name: [field_message(str(message)) for message in messages] for name, messages in errors.items()}
 
 
 def _register_from_form(event: Event) -> tuple[str, int]:

@@ -7,20 +7,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Blueprint, Flask, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
-from services.events.models import Event, EventKind, EventMode, Registration, RegistrationStatus, db
-from services.events.operations import events, feedback, registrations, reports, seats
+from services.events.models import Event, EventKind, EventMode, RegistrationStatus, db
+from services.events.operations import events, feedback, reports, seats
+from services.events.pages import checkin, exports, feedback_requests, questions
 from services.events.schemas import EventInput, EventUpdate
 from shared.charts import bars
-from shared.csvfile import csv_response
 from shared.db import utcnow
 from shared.errors import DomainError
-from shared.formatting import HELSINKI
+from shared.form_messages import field_message
+from shared.formatting import HELSINKI, format_number
 from shared.labels import EVENT_KIND_LABELS, THEMES, kind_label, mode_label, theme_label
 from shared.settings import LANGUAGES
 from shared.web import current_language
@@ -36,6 +37,8 @@ TIME_FIELDS = ("starts_at", "ends_at", "registration_closes_at")
 def register(app: Flask) -> None:
     blueprint = admin_blueprint(BLUEPRINT, __name__, roles=("organizer",), home_endpoint="dashboard")
     add_routes(blueprint)
+    questions.add_routes(blueprint)
+    feedback_requests.add_routes(blueprint)
     init_admin(app, blueprint)
 
 
@@ -45,14 +48,9 @@ def add_routes(blueprint: Blueprint) -> None:
     blueprint.add_url_rule("/events/<int:event_id>", "event", event_page)
     blueprint.add_url_rule("/events/<int:event_id>/edit", "event_edit", edit_event, methods=["GET", "POST"])
     blueprint.add_url_rule("/events/<int:event_id>/cancel", "event_cancel", cancel_event, methods=["GET", "POST"])
-    blueprint.add_url_rule("/events/<int:event_id>/registrations.csv", "registrations_csv", registrations_csv)
     blueprint.add_url_rule("/events/<int:event_id>/feedback", "feedback", feedback_page)
-    blueprint.add_url_rule("/events/<int:event_id>/feedback.csv", "feedback_csv", feedback_csv)
-    blueprint.add_url_rule("/registrations/<int:registration_id>/check-in", "check_in", check_in, methods=["POST"])
-    blueprint.add_url_rule("/registrations/<int:registration_id>/promote", "promote", promote, methods=["POST"])
-    blueprint.add_url_rule("/registrations/<int:registration_id>/confirm", "confirm", confirm, methods=["POST"])
-    blueprint.add_url_rule("/registrations/<int:registration_id>/cancel", "registration_cancel",
-                           cancel_registration, methods=["POST"])
+    checkin.add_routes(blueprint)
+    exports.add_routes(blueprint)
 
 
 # --- labels ----------------------------------------------------------------------------------------
@@ -164,16 +162,6 @@ def cancel_event(event_id: int) -> str | BaseResponse:
                            language=current_language())
 
 
-def registrations_csv(event_id: int) -> Response:
-    event = events.get_event(db.session(), event_id)
-    return csv_response(f"{event.slug}-registrations.csv", *reports.registrations_table(db.session(), event_id))
-
-
-def feedback_csv(event_id: int) -> Response:
-    event = events.get_event(db.session(), event_id)
-    return csv_response(f"{event.slug}-feedback.csv", *feedback.feedback_table(db.session(), event_id))
-
-
 def feedback_page(event_id: int) -> str:
     session = db.session()
     event = events.get_event(session, event_id)
@@ -183,50 +171,9 @@ def feedback_page(event_id: int) -> str:
         question["text"] = question["label"].get(language) or question["label"].get("fi", question["key"])
         if question["type"] == "rating":
             question["bars"] = bars((str(n), question["distribution"][str(n)]) for n in range(1, 6))
+            if question["average"] is not None:  # 4,2 in fi and sv
+                question["average_text"] = format_number(question["average"], language, decimals=1)
     return render_template("events/workspace/feedback.html", event=event, summary=summary, language=language)
-
-
-def _registration_action(registration_id: int, action: str) -> BaseResponse:
-    session = db.session()
-    registration = session.get(Registration, registration_id)
-    if registration is None:
-        flash(_("There is no such registration."), "error")
-        return redirect(url_for(".dashboard"))
-    event_id = registration.event_id
-    try:
-        if action == "check-in":
-            registrations.set_checked_in(session, registration_id, request.form.get("checked_in") == "1")
-        elif action == "promote":
-            registrations.promote(session, registration_id)
-        elif action == "confirm":
-            registrations.confirm_address(session, registration_id, by_organiser=True)
-        else:
-            registrations.cancel_registration(session, registration_id)
-    except DomainError as error:
-        session.rollback()
-        flash(error.detail, "error")
-    else:
-        session.commit()
-        flash({"check-in": _("Check-in saved."), "promote": _("The person got a seat and an email."),
-               "confirm": _("The registration is confirmed. The person got an email."),
-               "cancel": _("The registration is cancelled.")}[action], "success")
-    return redirect(url_for(".event", event_id=event_id) + ("#checkin" if action == "check-in" else ""))
-
-
-def check_in(registration_id: int) -> BaseResponse:
-    return _registration_action(registration_id, "check-in")
-
-
-def promote(registration_id: int) -> BaseResponse:
-    return _registration_action(registration_id, "promote")
-
-
-def confirm(registration_id: int) -> BaseResponse:
-    return _registration_action(registration_id, "confirm")
-
-
-def cancel_registration(registration_id: int) -> BaseResponse:
-    return _registration_action(registration_id, "cancel")
 
 
 # --- the event form --------------------------------------------------------------------------------
@@ -303,7 +250,7 @@ def _flat_errors(messages: Any) -> dict[str, list[str]]:
 def _messages(value: Any) -> list[str]:
     """The schema's English messages, translated when the catalogue knows them."""
     if isinstance(value, list):
-        return [str(_(str(item))) for item in value]
+        return [field_message(str(item)) for item in value]
     if isinstance(value, dict):
         return [item for inner in value.values() for item in _messages(inner)]
-    return [str(_(str(value)))]
+    return [field_message(str(value))]

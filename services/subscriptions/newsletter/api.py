@@ -21,6 +21,7 @@ from services.subscriptions.newsletter.schemas import (
     ArticleInSchema,
     ArticleOutSchema,
     ArticleQuerySchema,
+    AudienceSchema,
     DecisionInSchema,
     IssueInSchema,
     IssueOutSchema,
@@ -33,7 +34,7 @@ from services.subscriptions.newsletter.schemas import (
     TestSendSchema,
 )
 from shared.auth import current_role, require_role
-from shared.errors import ProblemApi
+from shared.errors import InvalidInput, ProblemApi
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -179,15 +180,38 @@ class TestSendView(MethodView):
         return {"queued": queued}
 
 
+def _audience(issue_id: int) -> dict[str, Any]:
+    session = db.session()
+    groups = sending.audience(session, issues.get_issue(session, issue_id))
+    return {"total": sum(group.count for group in groups), "languages": groups}
+
+
+@blp.route("/issues/<int:issue_id>/recipients")
+class RecipientsView(MethodView):
+    @require_role("editor")
+    @blp.response(200, AudienceSchema)
+    def get(self, issue_id: int) -> Any:
+        """Who gets the issue if it is sent now: the total and the count per subscriber language."""
+        return _audience(issue_id)
+
+
 @blp.route("/issues/<int:issue_id>/send")
 class SendView(MethodView):
     @require_role("editor")
     @blp.arguments(SendSchema)
     @blp.response(202, IssueOutSchema)
     def post(self, data: dict[str, Any], issue_id: int) -> Any:
-        """Send now, or at `at` (ISO-8601 with zone). A scheduled issue can be moved or sent now."""
+        """Send now, or at a future `at` (ISO-8601 with zone), with `"confirm": true`; without it nothing is
+        sent and the 422 tells how many would get it. A scheduled issue can be moved or sent now."""
+        sending.check_send_time(data["at"])
+        if not data["confirm"]:
+            audience = _audience(issue_id)
+            counts = ", ".join(f"{group.language} {group.count}" for group in audience["languages"])
+            raise InvalidInput(f"Nothing was sent: confirm with \"confirm\": true. The issue would go to "
+                               f"{audience['total']} recipients ({counts or 'none'}).",
+                               errors={"confirm": ["Must be true to send."]})
         session = db.session()
-        issue = sending.send(session, issue_id, data.get("at"))
+        issue = sending.send(session, issue_id, data["at"])
         session.commit()
         return progress.report(issue)
 

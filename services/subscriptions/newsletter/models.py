@@ -95,6 +95,12 @@ class Issue(Base):
     sent_at: Mapped[dt.datetime | None]
     last_subscriber_id: Mapped[int] = mapped_column(default=0)
     total: Mapped[int] = mapped_column(default=0)
+    # Every recipient is with the mailer; the issue stays "sending" until the mailer has sent, failed or
+    # suppressed each one, and then keeps the three counts (the mailer's log may be purged later).
+    handed_over_at: Mapped[dt.datetime | None]
+    sent_count: Mapped[int | None]
+    failed_count: Mapped[int | None]
+    suppressed_count: Mapped[int | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

@@ -120,20 +120,25 @@ class IssueSummarySchema(Schema):
     versions = fields.List(fields.Nested(VersionOutSchema))
     scheduled_at = fields.AwareDateTime(allow_none=True)
     started_at = fields.AwareDateTime(allow_none=True)
-    sent_at = fields.AwareDateTime(allow_none=True)
+    handed_over_at = fields.AwareDateTime(allow_none=True, metadata={
+        "description": "Every recipient is with the mailer; the status stays sending until the mailer is done."})
+    sent_at = fields.AwareDateTime(allow_none=True, metadata={
+        "description": "When the mailer had sent, failed or suppressed every recipient."})
     created_at = fields.AwareDateTime()
 
 
 class ProgressSchema(Schema):
     total = fields.Integer()
     sent = fields.Integer(allow_none=True, metadata={"description": "None while the mailer cannot tell."})
-    failed = fields.Integer(allow_none=True, metadata={"description": "Failed or suppressed by the mailer."})
+    failed = fields.Integer(allow_none=True, metadata={"description": "Failed for good at the mailer."})
+    suppressed = fields.Integer(allow_none=True, metadata={
+        "description": "Not sent because the address is suppressed (bounced, complained, unsubscribed)."})
 
 
 class IssueOutSchema(IssueSummarySchema):
     """Dumps an `operations.progress.IssueReport`: the issue with its sending progress."""
 
-    progress = fields.Nested(ProgressSchema, metadata={"description": "{total, sent, failed}"})
+    progress = fields.Nested(ProgressSchema, metadata={"description": "{total, sent, failed, suppressed}"})
 
 
 class IssueQuerySchema(QuerySchema):
@@ -154,4 +159,20 @@ class TestSendOutSchema(Schema):
 
 
 class SendSchema(BodySchema):
-    at = fields.AwareDateTime(load_default=None, allow_none=True)
+    at = fields.AwareDateTime(load_default=None, allow_none=True,
+                              metadata=rule("In the future (a past time is a 422); leave it out to send now."))
+    confirm = StrictBoolean(load_default=False, metadata=rule(
+        "Must be true: without it nothing is sent and the 422 says how many would get the issue."))
+
+
+class AudienceGroupSchema(Schema):
+    language = fields.String(metadata={"description": "The subscribers' language."})
+    count = fields.Integer()
+    version = fields.String(metadata={"description": "The language version they get."})
+
+
+class AudienceSchema(Schema):
+    """Who gets the issue if it is sent now (`operations.sending.audience`)."""
+
+    total = fields.Integer()
+    languages = fields.List(fields.Nested(AudienceGroupSchema))

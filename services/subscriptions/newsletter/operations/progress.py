@@ -2,6 +2,7 @@
 
 The subscriptions service knows how many recipients it handed over; the mailer knows how many of
 their messages are sent, failed or suppressed (`shared.clients.mailer`, by the campaign's name).
+A sent issue keeps the final counts itself.
 """
 
 from __future__ import annotations
@@ -13,41 +14,48 @@ from typing import Any, TypedDict
 from services.subscriptions.newsletter.emails import campaign
 from services.subscriptions.newsletter.models import Issue
 from shared.clients import ServiceCallFailed
-from shared.clients.mailer import MailerClient
+from shared.clients.mailer import CampaignProgress, MailerClient
 
 log = logging.getLogger(__name__)
 
 
 class Progress(TypedDict):
-    """{total, sent, failed}; sent and failed are None while the mailer cannot tell."""
+    """{total, sent, failed, suppressed}; the last three are None while the mailer cannot tell."""
 
     total: int
     sent: int | None
     failed: int | None
+    suppressed: int | None
 
 
 def progress(issue: Issue, mailer: MailerClient | None = None) -> Progress:
-    """Total from this service, sent and failed (suppressed included) from the mailer's campaign counts."""
+    """Total from this service; sent, failed and suppressed kept at the end, or else the mailer's counts."""
     if issue.started_at is None:
-        return {"total": issue.total, "sent": 0, "failed": 0}
+        return {"total": issue.total, "sent": 0, "failed": 0, "suppressed": 0}
+    if issue.sent_count is not None:
+        return {"total": issue.total, "sent": issue.sent_count, "failed": issue.failed_count,
+                "suppressed": issue.suppressed_count}
+    counts = campaign_counts(campaign(issue), mailer)
+    if counts is None:
+        return {"total": issue.total, "sent": None, "failed": None, "suppressed": None}
+    return {"total": issue.total, "sent": counts.sent, "failed": counts.failed, "suppressed": counts.suppressed}
+
+
+def campaign_counts(campaign_name: str, mailer: MailerClient | None = None) -> CampaignProgress | None:
+    """The mailer's counts of a campaign; None when it cannot tell."""
     try:
-        counts = (mailer or MailerClient()).campaign_progress(campaign(issue))
+        return (mailer or MailerClient()).campaign_progress(campaign_name)
     except ServiceCallFailed as error:
         log.warning("campaign counts unavailable: %s", error)
-        return {"total": issue.total, "sent": None, "failed": None}
-    return {"total": issue.total, "sent": counts.sent, "failed": counts.failed + counts.suppressed}
+        return None
 
 
 def unfinished(campaign_name: str, handed: int, mailer: MailerClient | None = None) -> int:
     """Recipients handed to the mailer whose message it has not finished yet (0 when it cannot tell)."""
     if not handed:
         return 0
-    try:
-        counts = (mailer or MailerClient()).campaign_progress(campaign_name)
-    except ServiceCallFailed as error:
-        log.warning("campaign counts unavailable, expanding without a window: %s", error)
-        return 0
-    return max(0, handed - counts.finished)
+    counts = campaign_counts(campaign_name, mailer)
+    return max(0, handed - counts.finished) if counts is not None else 0
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,9 @@ subscribers by id (keyset pagination), write one `IssueDelivery` per subscriber 
 and subscriber), write one SEND_BATCH outbox row per language, move the cursor, and write the next
 step's message. A crash at any point rolls the step back whole; the outbox re-sends the step's
 message, so expansion resumes where it stopped and nobody is handed to the mailer twice.
+
+When every recipient is with the mailer the issue is still "sending": it becomes "sent" only when
+the mailer has sent, failed or suppressed each message (`operations.completion`).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
@@ -21,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from services.subscriptions.newsletter import emails
 from services.subscriptions.newsletter.models import Issue, IssueDelivery, IssueStatus
+from services.subscriptions.newsletter.operations import completion
 from services.subscriptions.newsletter.operations import issues as issue_cases
 from services.subscriptions.newsletter.operations.articles import publish
 from services.subscriptions.newsletter.operations.content import version_for
@@ -28,8 +33,9 @@ from services.subscriptions.subscribers.models import Subscriber, SubscriberStat
 from shared import scheduler
 from shared.contract import Route
 from shared.db import utcnow
-from shared.errors import Conflict
+from shared.errors import Conflict, InvalidInput
 from shared.outbox import enqueue
+from shared.settings import LANGUAGES
 
 # One expansion step (internal to this service): {issue_id, after_id, step}, see actors.ExpandStep.
 EXPAND_STEP = Route("subscriptions.newsletter_expand", "subscriptions")
@@ -51,11 +57,38 @@ def _eligible() -> Any:
     return (Subscriber.status == SubscriberStatus.CONFIRMED) & has_topic
 
 
+@dataclass(frozen=True)
+class AudienceGroup:
+    """Subscribers of one language who would get the issue, and the language version they would get."""
+
+    language: str
+    count: int
+    version: str
+
+
+def audience(session: Session, issue: Issue) -> list[AudienceGroup]:
+    """Who gets the issue if it is sent now: the eligible subscribers per language (fi, sv, en order)."""
+    query = select(Subscriber.language, func.count()).where(_eligible()).group_by(Subscriber.language)
+    counts: dict[str, int] = dict(session.execute(query).all())
+    primary = str(current_app.config["PRIMARY_LANGUAGE"])
+    return [AudienceGroup(language, counts[language], version_for(issue, language, primary).language)
+            for language in LANGUAGES if counts.get(language)]
+
+
+def check_send_time(at: dt.datetime | None, now: dt.datetime | None = None) -> None:
+    """A sending time must be in the future (no time: now). A past time would send at once."""
+    if at is not None and at <= (now or utcnow()):
+        raise InvalidInput("The sending time is in the past.",
+                           errors={"at": ["Give a time in the future, or leave it out to send now."]})
+
+
 def send(session: Session, issue_id: int, at: dt.datetime | None) -> Issue:
-    """Send now (`at` None or past) or schedule a job at `at`; a scheduled issue can be moved or sent now."""
+    """Send now (`at` None) or schedule a job at `at` (InvalidInput when it is past); a scheduled issue
+    can be moved or sent now."""
+    check_send_time(at)
     issue = issue_cases.get_issue(session, issue_id, lock=True)
     issue_cases.ensure_sendable(issue)
-    if at is not None and at > utcnow():
+    if at is not None:
         issue.status, issue.scheduled_at = IssueStatus.SCHEDULED, at
         scheduler.schedule(session, kind=SEND_JOB, key=_job_key(issue), due_at=at, payload={"issue_id": issue.id})
         session.flush()
@@ -68,6 +101,7 @@ def send(session: Session, issue_id: int, at: dt.datetime | None) -> Issue:
 def start_sending(session: Session, issue: Issue) -> None:
     """The issue goes out: its articles are published and the first expansion step is written."""
     issue.status, issue.started_at, issue.last_subscriber_id = IssueStatus.SENDING, utcnow(), 0
+    issue.handed_over_at = None
     issue.total = session.scalar(select(func.count()).select_from(Subscriber).where(_eligible())) or 0
     for version in issue.versions:
         for item in version.items:
@@ -93,7 +127,8 @@ def expand_step(session: Session, issue_id: int, after_id: int, *, batch_size: i
     """One batch of recipients handed to the mailer; False when the step is stale and did nothing."""
     batch_size = batch_size or BATCH_SIZE
     issue = session.get(Issue, issue_id, with_for_update=True)
-    if issue is None or issue.status != IssueStatus.SENDING or issue.last_subscriber_id != after_id:
+    if (issue is None or issue.status != IssueStatus.SENDING or issue.handed_over_at is not None
+            or issue.last_subscriber_id != after_id):
         return False
     subscribers = list(session.scalars(
         select(Subscriber).where(_eligible(), Subscriber.id > after_id).order_by(Subscriber.id).limit(batch_size)
@@ -110,7 +145,8 @@ def expand_step(session: Session, issue_id: int, after_id: int, *, batch_size: i
     if subscribers:
         issue.last_subscriber_id = subscribers[-1].id
     if len(subscribers) < batch_size:
-        _finish(session, issue)
+        issue.total = _delivery_count(session, issue)
+        completion.handed_over(session, issue)
     else:
         _next_step(session, issue)
     session.flush()
@@ -137,15 +173,11 @@ def _hand_over(session: Session, issue: Issue, language: str, group: list[Subscr
                        base_url=str(current_app.config["BASE_URL"]))
 
 
-def _finish(session: Session, issue: Issue) -> None:
-    issue.status, issue.sent_at = IssueStatus.SENT, utcnow()
-    issue.total = _delivery_count(session, issue)
-
-
 def pause(session: Session, issue_id: int) -> Issue:
     issue = issue_cases.get_issue(session, issue_id, lock=True)
     if issue.status != IssueStatus.SENDING:
         raise Conflict(f"Only an issue that is sending can be paused; this one is {issue.status.value}.")
+    completion.ensure_not_handed_over(issue)
     issue.status = IssueStatus.PAUSED
     session.flush()
     return issue
@@ -166,6 +198,7 @@ def cancel(session: Session, issue_id: int) -> Issue:
     issue = issue_cases.get_issue(session, issue_id, lock=True)
     if issue.status not in (IssueStatus.SCHEDULED, IssueStatus.SENDING, IssueStatus.PAUSED):
         raise Conflict(f"An issue that is {issue.status.value} cannot be cancelled.")
+    completion.ensure_not_handed_over(issue)
     scheduler.cancel(session, _job_key(issue))
     issue.status = IssueStatus.CANCELLED
     if issue.started_at is not None:

@@ -1,29 +1,30 @@
 """The newsletter's pages in the coordinator workspace (/newsletter/admin/, the service's workspace blueprint):
-the article review queue, and issues composed from accepted articles with a live preview, test send,
-send and the sending progress."""
+the article review queue, and issues composed from accepted articles with a live preview and test send.
+Sending, its confirmation step and progress are in `pages.sending`."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from services.subscriptions.models import db
-from services.subscriptions.newsletter.models import ArticleStatus, Issue, IssueStatus
+from services.subscriptions.newsletter.models import ArticleStatus, Issue
 from services.subscriptions.newsletter.operations import articles as article_cases
 from services.subscriptions.newsletter.operations import issues as issue_cases
 from services.subscriptions.newsletter.operations import progress, sending
 from services.subscriptions.newsletter.operations.content import theme_labels
+from services.subscriptions.newsletter.operations.languages import ReaderVersion, reader_versions, version_articles
+from services.subscriptions.newsletter.operations.progress import Progress
 from shared.errors import DomainError
-from shared.formatting import HELSINKI
 from shared.settings import LANGUAGES
 from shared.web import current_language
 from shared.web_auth import current_user
 
 MAX_TEST_ADDRESSES = 5
+UNKNOWN = "\N{EN DASH}"
 
 
 def add_routes(blueprint: Blueprint) -> None:
@@ -35,8 +36,6 @@ def add_routes(blueprint: Blueprint) -> None:
     blueprint.add_url_rule("/issues/preview", "issue_preview", live_preview, methods=["POST"])
     blueprint.add_url_rule("/issues/<int:issue_id>", "issue", issue_page, methods=["GET", "POST"])
     blueprint.add_url_rule("/issues/<int:issue_id>/test-send", "issue_test_send", test_send, methods=["POST"])
-    blueprint.add_url_rule("/issues/<int:issue_id>/send", "issue_send", send, methods=["POST"])
-    blueprint.add_url_rule("/issues/<int:issue_id>/progress", "issue_progress", progress_page)
 
 
 # --- article review ------------------------------------------------------------------------------
@@ -80,9 +79,10 @@ def decide(article_id: int) -> Response | tuple[str, int]:
         article_cases.decide(session, article_id, ArticleStatus(choice), role=user.role if user else "editor",
                              comment=comment or None, base_url=current_app.config["BASE_URL"],
                              secret_key=current_app.config["SECRET_KEY"])
-    except DomainError as error:
+    except DomainError:  # a decision the article's state no longer allows (another editor was first)
         session.rollback()
-        flash(_("The decision was not saved: %(reason)s", reason=error.detail), "error")
+        flash(_("The decision was not saved: the article's state does not allow it. Reload the page and try again."),
+              "error")
         return redirect(url_for(".article", article_id=article_id))
     session.commit()
     flash(_("Decision saved. The author gets an email."), "success")
@@ -111,30 +111,48 @@ def _form_data(issue: Issue | None) -> dict[str, Any]:
         return {"title": request.form.get("title", "").strip(),
                 "introduction": request.form.get("introduction", ""),
                 "language": language,
-                "article_ids": [int(v) for v in request.form.getlist("article_ids") if v.isdigit()],
+                "article_ids": _ids("article_ids"),
                 "include_events": request.form.get("include_events") == "1",
                 "translations": {other: {"title": request.form.get(f"title_{other}", "").strip(),
-                                         "introduction": request.form.get(f"introduction_{other}", "")}
+                                         "introduction": request.form.get(f"introduction_{other}", ""),
+                                         "article_ids": _ids(f"article_ids_{other}")}
                                  for other in LANGUAGES if other != language}}
+    return _stored_data(issue)
+
+
+def _stored_data(issue: Issue | None) -> dict[str, Any]:
     if issue is None:
         primary = current_app.config["PRIMARY_LANGUAGE"]
         return {"title": "", "introduction": "", "language": primary, "article_ids": [], "include_events": True,
-                "translations": {other: {"title": "", "introduction": ""} for other in LANGUAGES if other != primary}}
+                "translations": {other: {"title": "", "introduction": "", "article_ids": []}
+                                 for other in LANGUAGES if other != primary}}
+    main_ids = [item.article_id for item in issue.primary.items]
     translations = {}
     for other in LANGUAGES:
         if other != issue.language:
             version = issue.version(other)
+            own_ids = [item.article_id for item in version.items] if version else []
             translations[other] = {"title": version.title if version else "",
-                                   "introduction": version.introduction if version else ""}
+                                   "introduction": version.introduction if version else "",
+                                   "article_ids": [] if own_ids == main_ids else own_ids}
     return {"title": issue.primary.title, "introduction": issue.primary.introduction, "language": issue.language,
             "article_ids": [item.article_id for item in issue.primary.items], "include_events": issue.include_events,
             "translations": translations}
 
 
+def _ids(field: str) -> list[int]:
+    return [int(value) for value in request.form.getlist(field) if value.isdigit()]
+
+
+def _readers(data: dict[str, Any]) -> list[ReaderVersion]:
+    """What the subscribers of each language get from the composer's values (shown, never silent)."""
+    return reader_versions(db.session(), data, data["translations"], str(current_app.config["PRIMARY_LANGUAGE"]))
+
+
 def _use_case_data(data: dict[str, Any]) -> dict[str, Any]:
     """The form's values as the issues use-case takes them (language versions with a title only)."""
     versions = [{"language": other, "title": text["title"], "introduction": text["introduction"],
-                 "article_ids": data["article_ids"]}
+                 "article_ids": version_articles(data, text)}
                 for other, text in data["translations"].items() if text["title"]]
     plain = {key: value for key, value in data.items() if key != "translations"}
     return {**plain, "versions": versions}
@@ -151,7 +169,7 @@ def _check(data: dict[str, Any]) -> dict[str, list[str]]:
     for other, text in data["translations"].items():
         if len(text["title"]) > 200:
             errors[f"title_{other}"] = [_("The title can have at most 200 characters.")]
-        elif text["introduction"].strip() and not text["title"]:
+        elif (text["introduction"].strip() or text["article_ids"]) and not text["title"]:
             errors[f"title_{other}"] = [_("Give this language version a title too.")]
     return errors
 
@@ -180,7 +198,7 @@ def new_issue() -> str | Response | tuple[str, int]:
                 return redirect(url_for(".issue", issue_id=issue.id))
     return render_template("admin/newsletter/issue_compose.html", issue=None, data=data, errors=errors,
                            articles=issue_cases.available_articles(db.session(), None), preview=_preview(data),
-                           languages=LANGUAGES), 422 if errors else 200
+                           languages=LANGUAGES, readers=_readers(data)), 422 if errors else 200
 
 
 def issue_page(issue_id: int) -> str | Response | tuple[str, int]:
@@ -200,19 +218,41 @@ def issue_page(issue_id: int) -> str | Response | tuple[str, int]:
                 session.commit()
                 flash(_("The draft is saved."), "success")
                 return redirect(url_for(".issue", issue_id=issue_id))
-    editable = issue.status in issue_cases.EDITABLE
+    return render_issue(issue, data, errors)
+
+
+def render_issue(issue: Issue, data: dict[str, Any] | None = None, errors: dict[str, list[str]] | None = None,
+                 send_form: dict[str, str] | None = None) -> tuple[str, int]:
+    """The issue's page: the composer (or its content once sent), test send, send, progress and controls."""
+    errors = errors or {}
+    data = data if data is not None else _stored_data(issue)
+    counts = progress.progress(issue)
     return render_template("admin/newsletter/issue_compose.html", issue=issue, data=data, errors=errors,
-                           editable=editable, articles=issue_cases.available_articles(session, issue),
-                           preview=_preview(data),
-                           languages=LANGUAGES, statuses=issue_status_labels(),
-                           progress=progress.progress(issue)), 422 if errors else 200
+                           editable=issue.status in issue_cases.EDITABLE,
+                           articles=issue_cases.available_articles(db.session(), issue), preview=_preview(data),
+                           languages=LANGUAGES, readers=_readers(data), statuses=issue_status_labels(), progress=counts,
+                           progress_summary=progress_summary(issue, counts),
+                           send_form=send_form or {"when": "now", "send_at": ""}), 422 if errors else 200
+
+
+def progress_summary(issue: Issue, counts: Progress) -> str:
+    """The progress in one sentence; a dash for a count the mailer cannot tell now."""
+    shown = {name: UNKNOWN if value is None else value for name, value in counts.items()}
+    if issue.status.value == "sent":
+        return str(_("Sending is finished: %(sent)s sent, %(failed)s failed, %(suppressed)s suppressed "
+                 "(%(total)s recipients).", **shown))
+    return str(_("%(sent)s of %(total)s sent, %(failed)s failed, %(suppressed)s suppressed.", **shown))
 
 
 def _field_errors(error: DomainError) -> dict[str, list[str]]:
-    if error.errors:
-        return {str(name).split(".")[0]: [str(m) for m in (messages if isinstance(messages, list) else [messages])]
-                for name, messages in error.errors.items()}
-    return {"title": [error.detail]}
+    """The use-case's refusal next to the fields, in the user's language (its own text is English)."""
+    fields = {str(name).split(".")[0] for name in (error.errors or {})}
+    errors: dict[str, list[str]] = {}
+    if fields & {"article_ids", "versions"}:
+        errors["article_ids"] = [_("Choose each article once, and only accepted articles.")]
+    if "language" in fields:
+        errors["language"] = [_("The language of an issue cannot change. Create a new issue instead.")]
+    return errors or {"title": [_("The draft was not saved. Check the fields and try again.")]}
 
 
 def live_preview() -> str:
@@ -231,36 +271,3 @@ def test_send(issue_id: int) -> Response:
     flash(_("A test email is on its way to %(count)s addresses.", count=count), "success")
     return redirect(url_for(".issue", issue_id=issue_id))
 
-
-def send(issue_id: int) -> Response:
-    session = db.session()
-    at = _parse_local(request.form.get("send_at", "")) if request.form.get("when") == "later" else None
-    if request.form.get("when") == "later" and at is None:
-        flash(_("Give the sending time as a date and a time."), "error")
-        return redirect(url_for(".issue", issue_id=issue_id))
-    try:
-        issue = sending.send(session, issue_id, at)
-    except DomainError as error:
-        session.rollback()
-        flash(_("The issue was not sent: %(reason)s", reason=error.detail), "error")
-        return redirect(url_for(".issue", issue_id=issue_id))
-    session.commit()
-    if issue.status == IssueStatus.SCHEDULED:
-        flash(_("The issue is scheduled."), "success")
-    else:
-        flash(_("Sending started. You can follow it here."), "success")
-    return redirect(url_for(".issue", issue_id=issue_id))
-
-
-def _parse_local(value: str) -> dt.datetime | None:
-    try:
-        local = dt.datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return local.replace(tzinfo=HELSINKI) if local.tzinfo is None else local
-
-
-def progress_page(issue_id: int) -> Response:
-    issue = issue_cases.get_issue(db.session(), issue_id)
-    counts = progress.progress(issue)
-    return jsonify({**counts, "status": issue.status.value, "status_label": issue_status_labels()[issue.status.value]})

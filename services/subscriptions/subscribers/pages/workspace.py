@@ -1,12 +1,12 @@
 """The coordinator's workspace pages of the subscribers part, and the workspace's front page.
 
-Subscribers: search, counts by topic and language, growth over time, CSV import and export (the
-same file as the API's export), unsubscribing someone who asked by reply or phone.
+Subscribers: search, counts by topic and language, growth over time, CSV import (the downloads are in
+exports.py), unsubscribing someone who asked by reply or phone.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
@@ -23,7 +23,6 @@ from services.subscriptions.subscribers.models import (
 )
 from services.subscriptions.subscribers.operations import consent, importing, listing
 from shared.charts import bars
-from shared.csvfile import csv_response
 from shared.errors import DomainError
 from shared.i18n import LANGUAGE_NAMES
 from shared.web_auth import login_required
@@ -37,7 +36,6 @@ def add_routes(blueprint: Blueprint) -> None:
     coordinator = login_required("coordinator")
     blueprint.add_url_rule("/", "dashboard", dashboard)
     blueprint.add_url_rule("/subscribers", "subscribers", coordinator(subscribers_page))
-    blueprint.add_url_rule("/subscribers/export.csv", "subscribers_export", coordinator(export_csv))
     blueprint.add_url_rule("/subscribers/import", "subscribers_import", coordinator(import_csv),
                            methods=["GET", "POST"])
     blueprint.add_url_rule("/subscribers/<int:subscriber_id>/unsubscribe", "subscriber_unsubscribe",
@@ -101,12 +99,6 @@ def unsubscribe_subscriber(subscriber_id: int) -> BaseResponse:
     session.commit()
     flash(_("%(email)s is unsubscribed and gets no more newsletter mail.", email=subscriber.email), "success")
     return back
-
-
-def export_csv() -> Response:
-    """The subscribers the search shows (everyone without one), in the file the import reads back."""
-    rows = listing.export_rows(db.session(), _scope())
-    return csv_response(listing.export_filename(), listing.EXPORT_COLUMNS, rows)
 
 
 def import_csv() -> str | BaseResponse | tuple[str, int]:
