@@ -246,7 +246,7 @@ def clean_slate() -> None:
 @step("stack up and healthy")
 def stack_up() -> None:
     compose("up", "-d", "--no-build")
-    wait_for(lambda: http("GET", "/events/healthz")[0] == 200, 240, "nginx and the services")
+    wait_for(lambda: http("GET", "/events/healthz")[0] == 200, 600, "nginx and the services")
     for prefix in ("/newsletter", "/events", "/mailer"):
         status, body = http("GET", f"{prefix}/healthz")
         assert status == 200, (prefix, body)
