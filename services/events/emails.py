@@ -22,6 +22,7 @@ from services.events.models import Event, EventMode, Participation, Registration
 from shared.contract import ANONYMOUS, SEND_EMAIL, EmailRequest, dump_payload
 from shared.db import utcnow
 from shared.outbox import enqueue
+from shared.web import network_name
 
 
 def sees_online_link(event: Event, registration: Registration) -> bool:
@@ -31,13 +32,12 @@ def sees_online_link(event: Event, registration: Registration) -> bool:
     return event.mode is EventMode.ONLINE or registration.participation is Participation.REMOTE
 
 
-def organizer_of(event: Event) -> tuple[str, str]:
+def organizer_of(event: Event, language: str) -> tuple[str, str]:
     """The ORGANIZER of mailed copies: the address the mail comes from (calendars trust a cancellation
-    from the organiser), named after the event's organiser or the network."""
+    from the organiser), named after the event's organiser or the network in the reader's language."""
     settings = current_app.config.get("ELO_SETTINGS")
     address = parseaddr(settings.mail_from)[1] if settings is not None else ""
-    name = event.organiser_name or str(current_app.config.get("NETWORK_NAME", ""))
-    return name, address or "noreply@localhost"
+    return event.organiser_name or network_name(language), address or "noreply@localhost"
 
 
 def ics_attachment(session: Session, event: Event, registration: Registration, *,
@@ -46,7 +46,7 @@ def ics_attachment(session: Session, event: Event, registration: Registration, *
     or for a cancellation (of the event or of this registration) METHOD:CANCEL with STATUS:CANCELLED and a
     SEQUENCE above every copy the person got, so calendars that imported the event drop it."""
     personal = Personal(online_url=event.online_url if sees_online_link(event, registration) else "",
-                        organizer=organizer_of(event),
+                        organizer=organizer_of(event, registration.language),
                         attendee=(registration.name, registration.email) if cancel else None,
                         cancelled=cancel, stamp=registration.cancelled_at if cancel else None)
     host = calendar_domain(session, links.base_url())

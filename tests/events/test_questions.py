@@ -79,7 +79,10 @@ def test_questions_move_up_and_down_and_are_deleted(apps: dict[str, Flask], admi
     post(admin, f"{base}/yksi/move", event_id=event.id, direction="up")  # already first: stays
     post(admin, f"{base}/yksi/move", event_id=event.id, direction="down")
     assert [q["key"] for q in questions(apps["events"], event.id)] == ["kolme", "yksi", "kaksi"]
-    assert post(admin, f"{base}/yksi/delete", event_id=event.id).status_code == 302
+    asked = post(admin, f"{base}/yksi/delete", event_id=event.id)
+    assert "Delete «Yksi»?" in asked.get_data(as_text=True), "deleting asks first"
+    assert [q["key"] for q in questions(apps["events"], event.id)] == ["kolme", "yksi", "kaksi"]
+    assert post(admin, f"{base}/yksi/delete", event_id=event.id, confirm="yes").status_code == 302
     assert [q["key"] for q in questions(apps["events"], event.id)] == ["kolme", "kaksi"]
     page = admin.get(f"/events/admin/events/{event.id}/questions", headers=ENGLISH).get_data(as_text=True)
     assert page.index("Kolme") < page.index("Kaksi")
@@ -124,7 +127,7 @@ def test_feedback_questions_are_edited_the_same_way_and_asked_in_the_feedback_fo
     post(admin, f"{base}/tilat/move", event_id=event.id, direction="up")
     keys = [q["key"] for q in questions(apps["events"], event.id, "feedback_questions")]
     assert keys == [*defaults[:-1], "tilat", defaults[-1]]
-    post(admin, f"{base}/{defaults[0]}/delete", event_id=event.id)
+    post(admin, f"{base}/{defaults[0]}/delete", event_id=event.id, confirm="yes")
     assert defaults[0] not in [q["key"] for q in questions(apps["events"], event.id, "feedback_questions")]
     summary = admin.get(f"/events/admin/events/{event.id}/feedback", headers=ENGLISH).get_data(as_text=True)
     assert "The venue" in summary

@@ -20,6 +20,7 @@ from shared.web import current_language
 
 PAGE = "events/workspace/questions.html"
 FORM = "events/workspace/question_form.html"
+DELETE_PAGE = "events/workspace/question_delete.html"
 CHOICE_TYPES = ("single", "multiple")
 
 
@@ -85,7 +86,14 @@ def _question_form(event_id: int, kind: str, key: str | None) -> str | BaseRespo
                            language=current_language()), 422 if errors else 200
 
 
-def delete_question(event_id: int, kind: str, key: str) -> BaseResponse:
+def delete_question(event_id: int, kind: str, key: str) -> BaseResponse | str:
+    """Deleting asks first (the first POST shows what goes); the POST with `confirm=yes` deletes."""
+    if request.form.get("confirm") != "yes":
+        event = events.get_event(db.session(), event_id)
+        question = ops.find_question(event, kind, key)
+        label = question.get("label", {})
+        return render_template(DELETE_PAGE, event=event, kind=kind, key=key,
+                               text=label.get(current_language()) or label.get("fi", key))
     return _list_action(event_id, kind, key, "delete")
 
 
