@@ -9,7 +9,18 @@ from typing import Any
 
 from tests.web.conftest import PASSWORD, make_user
 
-__all__ = ["PASSWORD", "link_in_mail", "log_in_browser", "make_user", "wait_until"]
+__all__ = ["NO_SIDEWAYS_SCROLL", "PASSWORD", "WIDTHS", "check_page", "link_in_mail", "log_in_browser", "make_user",
+           "wait_until"]
+
+# The two widths every journey runs at: a desktop and a phone.
+WIDTHS = (1280, 390)
+NO_SIDEWAYS_SCROLL = "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+
+
+def check_page(page: Any, check_a11y: Callable[[Any], None]) -> None:
+    """axe finds nothing, and the page does not scroll sideways (WCAG 1.4.10)."""
+    check_a11y(page)
+    assert page.evaluate(NO_SIDEWAYS_SCROLL), f"{page.url} scrolls sideways"
 
 
 def log_in_browser(page: Any, prefix: str, email: str, password: str = PASSWORD) -> None:

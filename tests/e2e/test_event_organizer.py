@@ -14,19 +14,10 @@ from flask import Flask
 from services.events.models import Event, db
 from services.events.operations import registrations
 from shared.db import utcnow
-from tests.e2e.helpers import log_in_browser, make_user
+from tests.e2e.helpers import WIDTHS, check_page, log_in_browser, make_user
 from tests.events.factories import make_event, register
 
 ORGANISER = "jarjestaja@ely.example.fi"
-WIDTHS = (1280, 390)
-NO_SIDEWAYS_SCROLL = "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"
-
-
-def check_page(page: Any, check_a11y: Callable[[Any], None]) -> None:
-    check_a11y(page)
-    assert page.evaluate(NO_SIDEWAYS_SCROLL), f"{page.url} scrolls sideways"
-
-
 @pytest.mark.parametrize("width", WIDTHS)
 def test_the_organiser_sees_seats_edits_questions_and_sends_the_feedback_request(
         page: Any, apps: dict[str, Flask], check_a11y: Callable[[Any], None], width: int) -> None:

@@ -11,15 +11,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.e2e.helpers import log_in_browser, make_user
-
-WIDTHS = (1280, 390)
-NO_SIDEWAYS_SCROLL = "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"
-
-
-def check_page(page: Any, check_a11y: Callable[[Any], None]) -> None:
-    check_a11y(page)
-    assert page.evaluate(NO_SIDEWAYS_SCROLL), f"{page.url} scrolls sideways"
+from tests.e2e.helpers import WIDTHS, check_page, log_in_browser, make_user
 
 
 @pytest.mark.parametrize("width", WIDTHS)
