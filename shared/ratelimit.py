@@ -2,7 +2,10 @@
 
     check_rate(f"subscribe:ip:{ip}", limit=20, per_seconds=3600)
 
-Fixed windows. With `ELO_REDIS_URL` set the counters live in Redis and are shared between
+Sliding windows, estimated from two fixed ones: the hits of the previous window count in proportion
+to how much of it still lies within the last `per_seconds`. A plain fixed window lets a client through
+twice the limit across a window's edge (and a burst that straddles the edge may never reach the
+limit). With `ELO_REDIS_URL` set the counters live in Redis and are shared between
 processes (INCR + EXPIRE in one transaction); otherwise they live in this process's memory.
 Keys may name people (an address hash, an IP): never put an address itself in a key.
 """
@@ -25,6 +28,13 @@ REDIS_PREFIX = "elo:rate:"
 class _Window:
     started: int
     count: int
+    previous: int = 0
+
+
+def _sliding(count: int, previous: int, started: int, per_seconds: int, now: float) -> int:
+    """Hits in the last `per_seconds`: this window's, plus the share of the previous one still inside."""
+    still_inside = 1 - (now - started) / per_seconds
+    return count + round(previous * max(0.0, still_inside))
 
 
 class MemoryCounter:
@@ -35,16 +45,18 @@ class MemoryCounter:
         self._windows: dict[str, _Window] = {}
 
     def hit(self, key: str, per_seconds: int, now: float) -> tuple[int, int]:
-        """(hits in the current window including this one, seconds until the window ends)."""
+        """(hits in the last `per_seconds` including this one, seconds until the current window ends)."""
         started = int(now // per_seconds) * per_seconds
         with self._lock:
             window = self._windows.get(key)
             if window is None or window.started != started:
                 if len(self._windows) > 100_000:
                     self._forget_old(now)
-                window = self._windows[key] = _Window(started, 0)
+                previous = window.count if window and window.started == started - per_seconds else 0
+                window = self._windows[key] = _Window(started, 0, previous)
             window.count += 1
-            return window.count, started + per_seconds - int(now)
+            count = _sliding(window.count, window.previous, started, per_seconds, now)
+        return count, started + per_seconds - int(now)
 
     def _forget_old(self, now: float) -> None:
         # Windows are at most a day long in practice; older ones can never count again.
@@ -68,11 +80,13 @@ class RedisCounter:
     def hit(self, key: str, per_seconds: int, now: float) -> tuple[int, int]:
         started = int(now // per_seconds) * per_seconds
         redis_key = f"{REDIS_PREFIX}{key}:{per_seconds}:{started}"
+        previous_key = f"{REDIS_PREFIX}{key}:{per_seconds}:{started - per_seconds}"
         pipeline = self._client.pipeline(transaction=True)
         pipeline.incr(redis_key)
-        pipeline.expire(redis_key, per_seconds + 1)
-        count, _ = pipeline.execute()
-        return int(count), started + per_seconds - int(now)
+        pipeline.expire(redis_key, 2 * per_seconds + 1)  # read again as the previous window
+        pipeline.get(previous_key)
+        count, _, previous = pipeline.execute()
+        return _sliding(int(count), int(previous or 0), started, per_seconds, now), started + per_seconds - int(now)
 
     def reset(self) -> None:
         for key in self._client.scan_iter(match=f"{REDIS_PREFIX}*", count=500):

@@ -44,11 +44,28 @@ def test_memory_counter_is_thread_safe():
     assert sorted(counts) == list(range(1, 4001))
 
 
-def test_a_new_window_starts_from_zero():
+def test_the_previous_window_counts_in_proportion_to_its_overlap():
     counter = MemoryCounter()
     assert counter.hit("k", 60, 120.0) == (1, 60)
     assert counter.hit("k", 60, 179.0) == (2, 1)
-    assert counter.hit("k", 60, 180.0) == (1, 60)
+    assert counter.hit("k", 60, 180.0) == (3, 60)  # a burst across the edge still counts whole
+    assert counter.hit("k", 60, 210.0) == (3, 30)  # half of the previous window's 2, plus 2
+    assert counter.hit("k", 60, 300.0) == (1, 60)  # two windows on, nothing is left
+
+
+def test_a_burst_across_the_window_edge_reaches_the_limit():
+    counter = MemoryCounter()
+    counts = [counter.hit("k", 900, 899.0 + n * 0.05)[0] for n in range(60)]
+    assert max(counts) == 60
+
+
+def test_redis_counter_slides_like_the_memory_counter(redis_url):
+    key = f"test:{uuid.uuid4()}"
+    counter = RedisCounter(redis_url)
+    try:
+        assert [counter.hit(key, 60, at)[0] for at in (120.0, 179.0, 180.0, 210.0, 300.0)] == [1, 2, 3, 3, 1]
+    finally:
+        reset_rates(redis_url)
 
 
 @pytest.fixture
