@@ -1,4 +1,4 @@
-"""The `elo` command: up, worker, scheduler, migrate, create-token, tokens list|revoke, create-user,
+"""The `elo` command: up, worker, scheduler, inbound, migrate, create-token, tokens list|revoke, create-user,
 seed-demo (and each service's own commands from `services/<name>/commands.py`)."""
 
 from __future__ import annotations
@@ -18,12 +18,18 @@ from typing import Any
 import click
 
 from services import SERVICES
+from services.account_commands import add_account_commands
+from services.network_commands import add_commands, each_known_network, each_network, migrate_networks
+from shared.contract import SEND_EMAIL
 from shared.logs import configure_logging
 from shared.settings import Settings, SettingsError, load_settings, require_mail_relay, served_url
 
 log = logging.getLogger("elo")
 # The commands that run the production shape: they send mail out or are told to keep it (ELO_CAPTURE_MAIL).
 PRODUCTION_COMMANDS = frozenset({"worker", "scheduler"})
+
+
+MAIL_QUEUE = SEND_EMAIL.queue
 
 
 def settings_or_exit(*, production: bool = False, served_at: str | None = None) -> Settings:
@@ -70,6 +76,7 @@ def migrate_all(settings: Settings) -> None:
         database = info.module().db
         database.configure(settings.database_url(info.name))
         upgrade(database, info.migrations_dir)
+    migrate_networks()
 
 
 @main.command()
@@ -77,94 +84,6 @@ def migrate() -> None:
     """Bring every service's database to the newest schema."""
     migrate_all(settings_or_exit())
     click.echo("Databases are up to date.")
-
-
-@main.command("create-token")
-@click.option("--role", type=click.Choice(["coordinator", "editor", "organizer"]), required=True)
-@click.option("--label", default="", help="Who or what the token is for.")
-@click.option("--days", default=365, show_default=True, type=click.IntRange(1, 3650),
-              help="Days the token works; then it answers 401.")
-def create_token(role: str, label: str, days: int) -> None:
-    """Print a new admin token once. Only its hash is stored (in every service's database)."""
-    from shared.auth import new_token, store_token
-
-    settings = settings_or_exit()
-    migrate_all(settings)
-    token = new_token()
-    for _name, database in service_databases():
-        with database.transaction() as session:
-            store_token(session, token, role, label, days=days)
-    click.echo(token)
-
-
-@main.group()
-def tokens() -> None:
-    """List and revoke admin API tokens (in every service's database)."""
-
-
-@tokens.command("list")
-def tokens_list() -> None:
-    """One line per token: id, role, state, created, expires, label."""
-    from shared.auth import list_tokens, token_id
-    from shared.db import utcnow
-
-    migrate_all(settings_or_exit())
-    seen: dict[str, str] = {}
-    now = utcnow()
-    for _name, database in service_databases():
-        with database.transaction() as session:
-            for row in list_tokens(session):
-                state = "revoked" if row.revoked_at else "expired" if row.expires_at <= now else "active"
-                seen.setdefault(token_id(row), f"{token_id(row)}  {row.role:<11} {state:<7}  "
-                                               f"created {row.created_at:%Y-%m-%d}  expires {row.expires_at:%Y-%m-%d}"
-                                               f"  {row.label}".rstrip())
-    click.echo("\n".join(seen.values()) if seen else "No tokens.")
-
-
-@tokens.command("revoke")
-@click.argument("token_id")
-def tokens_revoke(token_id: str) -> None:
-    """Revoke the token with this id (from `elo tokens list`) in every service at once."""
-    from shared.auth import revoke, tokens_named
-    from shared.auth import token_id as id_of
-
-    migrate_all(settings_or_exit())
-    found: set[str] = set()
-    for _name, database in service_databases():
-        with database.transaction() as session:
-            found.update(id_of(row) for row in tokens_named(session, token_id))
-    if len(found) != 1:
-        problem = "names no token" if not found else f"names {len(found)} tokens; give the whole id"
-        click.echo(f"elo: {token_id!r} {problem} (see elo tokens list)", err=True)
-        sys.exit(2)
-    for _name, database in service_databases():
-        with database.transaction() as session:
-            revoke(tokens_named(session, token_id))
-    click.echo(f"Token {found.pop()} is revoked.")
-
-
-@main.command("create-user")
-@click.option("--email", required=True, help="The address the person logs in with.")
-@click.option("--role", type=click.Choice(["coordinator", "editor", "organizer"]), required=True)
-@click.option("--name", default="", help="The person's name, shown in the workspace.")
-def create_user(email: str, role: str, name: str) -> None:
-    """Create a workspace login (or set a new password). The password is asked for, or read from
-    ELO_NEW_USER_PASSWORD when a script runs this."""
-    from shared.accounts import MIN_PASSWORD_LENGTH, PasswordTooShort, hash_password, save_user
-
-    settings = settings_or_exit()
-    password = os.environ.get("ELO_NEW_USER_PASSWORD") or click.prompt(
-        "Password", hide_input=True, confirmation_prompt=True)
-    try:
-        password_hash = hash_password(password)
-    except PasswordTooShort:
-        click.echo(f"elo: the password needs at least {MIN_PASSWORD_LENGTH} characters", err=True)
-        sys.exit(2)
-    migrate_all(settings)
-    for _name, database in service_databases():
-        with database.transaction() as session:
-            save_user(session, email=email, role=role, password_hash=password_hash, name=name)
-    click.echo(f"{email} can now log in at {settings.base_url}/newsletter/admin/ and {settings.base_url}/events/admin/")
 
 
 @main.command("seed-demo")
@@ -177,13 +96,25 @@ def seed_demo() -> None:
 
 
 def load_demo(settings: Settings) -> None:
+    """The default network's demo, and a second, Swedish-first network with its own (`network add` as code)."""
+    from services.network_commands import migrate_network
+    from services.subscriptions.demo import SWEDISH_REGION
     from shared.broker import get_broker
+    from shared.network_registry import save_network
+    from shared.networks import forget_networks, using_network
 
     get_broker()
+    service_apps = {info.name: info.module().create_app({"ELO_SETTINGS": settings}) for info in SERVICES}
     for info in SERVICES:
-        app = info.module().create_app({"ELO_SETTINGS": settings})
-        with app.app_context(), info.module().db.transaction() as session:
+        with service_apps[info.name].app_context(), info.module().db.transaction() as session:
             info.module("demo").seed(session)
+        save_network(info.module().db, SWEDISH_REGION)
+    migrate_network(SWEDISH_REGION)
+    forget_networks()
+    for info in SERVICES:
+        with (using_network(SWEDISH_REGION), service_apps[info.name].app_context(),
+              info.module().db.transaction() as session):
+            info.module("demo").seed_swedish_region(session)
 
 
 def import_actors() -> None:
@@ -212,10 +143,13 @@ def scheduler_steps(settings: Settings, sweep_every: float = 10.0) -> list[Calla
 
         def step(service: str = info.name, database: Any = database) -> None:
             with apps.get_app(service).app_context():
-                tick(database)
-                if time.monotonic() - last_sweep.get(service, 0.0) >= sweep_every:
+                sweep_now = time.monotonic() - last_sweep.get(service, 0.0) >= sweep_every
+                if sweep_now:
                     last_sweep[service] = time.monotonic()
-                    sweep(database, resend_after=settings.outbox_resend_after)
+                for _network in each_known_network():
+                    tick(database)
+                    if sweep_now:
+                        sweep(database, resend_after=settings.outbox_resend_after)
 
         steps.append(step)
     return steps
@@ -231,6 +165,7 @@ def up(host: str, port: int, demo: bool, threads: int) -> None:
     from dramatiq import Worker
     from waitress import create_server
 
+    from services.mailer.inbound import start_if_configured
     from shared.broker import get_broker
     from shared.outbox import forget_relays, sweep
     from shared.scheduler import SchedulerLoop
@@ -253,16 +188,22 @@ def up(host: str, port: int, demo: bool, threads: int) -> None:
     if settings.embedded_broker:
         # The in-memory broker starts empty: whatever was not acknowledged before goes again.
         for _name, database in service_databases():
-            forget_relays(database)
-            sweep(database, resend_after=settings.outbox_resend_after, include_fresh=True)
+            for _network in each_network():
+                forget_relays(database)
+                sweep(database, resend_after=settings.outbox_resend_after, include_fresh=True)
     worker = Worker(broker, worker_threads=threads, worker_timeout=100)
     worker.start()
+    # Threads of their own for the mail people wait for (confirmations, registrations): a large issue's
+    # batches may take every thread of the first worker for as long as a batch lasts.
+    mail_worker = Worker(broker, queues={MAIL_QUEUE}, worker_threads=2, worker_timeout=100)
+    mail_worker.start()
     scheduler = SchedulerLoop(scheduler_steps(settings))
     scheduler_thread = threading.Thread(target=scheduler.run, name="elo-scheduler", daemon=True)
     scheduler_thread.start()
     # With ELO_PROXY_HOPS the X-Forwarded-* headers reach ProxyFix (embedded_wsgi), which trusts exactly
     # that many proxies; waitress would otherwise drop them before the app sees them.
     server = create_server(wsgi, sockets=[listener], threads=8, clear_untrusted_proxy_headers=not settings.proxy_hops)
+    stop_inbound = start_if_configured(settings, host)  # ELO_INBOUND_PORT: bounces, complaints, mailed unsubscribes
     _stop_on_sigterm()
     click.echo(f"ELO network is running at {address}/  (Ctrl-C stops it)")
     try:
@@ -271,9 +212,11 @@ def up(host: str, port: int, demo: bool, threads: int) -> None:
         click.echo("Stopping…")
     finally:
         server.close()
+        stop_inbound()
         scheduler.stop()
         scheduler_thread.join(timeout=5)
         worker.stop(timeout=10_000)
+        mail_worker.stop(timeout=10_000)
         for _name, database in service_databases():
             database.dispose()
     click.echo("Stopped.")
@@ -319,7 +262,10 @@ def _stop_on_sigterm() -> None:
 @main.command()
 @click.option("--processes", default=1, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
-def worker(processes: int, threads: int) -> None:
+@click.option("--queues", default="", metavar="NAME,…",
+              help=f"Only these queues (default: all). `--queues {MAIL_QUEUE}`: a worker that only sends the "
+                   "mail people wait for, so large issues never hold it up.")
+def worker(processes: int, threads: int, queues: str) -> None:
     """Run dramatiq worker processes for every service's actors."""
     settings = settings_or_exit(production=True)
     if settings.embedded_broker:
@@ -328,6 +274,8 @@ def worker(processes: int, threads: int) -> None:
         sys.exit(2)
     args = [sys.executable, "-m", "dramatiq", "services.worker", "--processes", str(processes),
             "--threads", str(threads)]
+    if queues.strip():
+        args += ["--queues", *(name.strip() for name in queues.split(",") if name.strip())]
     os.execv(sys.executable, args)  # noqa: S606 - replaces this process with dramatiq's own runner
 
 
@@ -369,6 +317,8 @@ def _add_service_commands() -> None:
 
 
 _add_service_commands()
+add_commands(main, settings_or_exit, migrate_all)
+add_account_commands(main, settings_or_exit, migrate_all)
 
 from services.backup import backup_command, restore_command  # noqa: E402 - the commands join the group last
 

@@ -21,7 +21,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from services import SERVICES, landing
 from shared.broker import get_broker
 from shared.logs import configure_logging
-from shared.settings import Settings, SettingsError, load_settings, require_mail_relay
+from shared.network_registry import REGISTRY_KEY
+from shared.networks import NetworkPaths
+from shared.settings import SERVICE_PREFIXES, Settings, SettingsError, load_settings, require_mail_relay
 
 # gunicorn stops (instead of starting the worker again and again) when a worker exits with this code.
 APP_LOAD_ERROR = 4
@@ -31,13 +33,15 @@ def create(name: str) -> Any:
     settings = production_settings()
     configure_logging("json", service=name)
     get_broker()
-    app: Any
-    if name == "landing":
-        app = landing.create_app({"ELO_SETTINGS": settings})
-    else:
-        info = next(info for info in SERVICES if info.name == name)
-        app = DispatcherMiddleware(NotFound(), {info.prefix: info.module().create_app({"ELO_SETTINGS": settings})})
-    return behind_proxies(app, settings.proxy_hops)
+    config = {"ELO_SETTINGS": settings}
+    flask_app = (landing.create_app(config) if name == "landing"
+                 else next(info for info in SERVICES if info.name == name).module().create_app(config))
+    app: Any = flask_app
+    if name != "landing":
+        app = DispatcherMiddleware(NotFound(), {SERVICE_PREFIXES[name]: flask_app})
+    # /<network>/<prefix>/… reaches this process too (deploy/nginx.conf).
+    routed = NetworkPaths(app, flask_app.extensions[REGISTRY_KEY], settings.network_slug)
+    return behind_proxies(routed, settings.proxy_hops)
 
 
 def production_settings() -> Settings:

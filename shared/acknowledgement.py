@@ -15,6 +15,7 @@ from typing import Any
 from dramatiq import Broker, Middleware
 
 from shared.contract import Route
+from shared.networks import NETWORK_OPTION
 from shared.transport import send
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,8 @@ class OutboxAcknowledgement(Middleware):
             return
         route = ack_target(origin)
         try:
-            send(broker, actor_name=route.actor, queue_name=route.queue, args=([row_id],))
+            network = message.options.get(NETWORK_OPTION)
+            send(broker, actor_name=route.actor, queue_name=route.queue, args=([row_id],),
+                 options={NETWORK_OPTION: network} if network else None)
         except Exception:
             log.warning("could not acknowledge outbox row %s of %s", row_id, origin, exc_info=True)

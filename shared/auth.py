@@ -22,8 +22,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared.db import current_database, utcnow
-from shared.errors import Forbidden, Unauthorized
+from shared.errors import Forbidden, NotFound, Unauthorized
 from shared.models import ApiToken
+from shared.network_registry import app_networks
+from shared.networks import current_slug, using_network
 
 ROLES = ("coordinator", "editor", "organizer")
 SERVICE_ROLE = "service"
@@ -127,11 +129,28 @@ def authorize(allowed: set[str] | frozenset[str]) -> str:
         raise Unauthorized()
     role = role_of(current_database().session(), token, current_app.config["SECRET_KEY"])
     if role is None:
+        if token_of_another_network(token):
+            raise NotFound("There is no such resource in this network.")
         raise Unauthorized("The bearer token is not valid.")
     if role not in allowed:
         raise Forbidden(f"This needs the role {' or '.join(sorted(allowed))}.")
     g.role = role
     return role
+
+
+def token_of_another_network(token: str) -> bool:
+    """A token good in another network of this deployment, not in the one asked: its holder gets 404 (the
+    network's things do not exist for them), not 401, which would invite trying. Asked only after a failure."""
+    database = current_database()
+    secret = current_app.config["SECRET_KEY"]
+    here = current_slug()
+    for network in [None, *app_networks()]:
+        if (network.slug if network is not None else None) == here:
+            continue
+        with using_network(network), database.transaction() as session:
+            if role_of(session, token, secret) not in (None, SERVICE_ROLE):
+                return True
+    return False
 
 
 def current_role() -> Any:

@@ -15,13 +15,14 @@ from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
 import dramatiq
-from dramatiq import Broker, Message
+from dramatiq import Broker, Message, Middleware
 from dramatiq.broker import MessageProxy
 
 from shared.acknowledgement import OutboxAcknowledgement
 from shared.apps import get_app
 from shared.contract import Route
 from shared.logs import SERVICE_OPTION, WorkerLogging
+from shared.networks import NETWORK_OPTION, message_slug, set_message_slug, using_network
 from shared.settings import load_settings
 from shared.transport import broker_answers, connect, send
 
@@ -40,7 +41,7 @@ _current: Broker | None = None
 def build_broker(url: str | None) -> Broker:
     """A broker for `url` that acknowledges finished outbox messages to their sender, and runs each actor
     with the request id its message carries (`shared.logs`)."""
-    return connect(url, middleware=[OutboxAcknowledgement(), WorkerLogging()])
+    return connect(url, middleware=[OutboxAcknowledgement(), WorkerLogging(), NetworkOfMessage()])
 
 
 def get_broker() -> Broker:
@@ -83,7 +84,7 @@ def actor(route: Route | str, *, service: str, queue_name: str | None = None,
     def decorate(fn: Callable[P, R]) -> Any:
         @functools.wraps(fn)
         def run_in_app(*args: P.args, **kwargs: P.kwargs) -> R:
-            with get_app(service).app_context():
+            with get_app(service).app_context(), using_network(network_of_message()):
                 return fn(*args, **kwargs)
 
         declared = dramatiq.actor(actor_name=name, queue_name=queue, broker=get_broker(),
@@ -94,6 +95,37 @@ def actor(route: Route | str, *, service: str, queue_name: str | None = None,
         return declared
 
     return decorate
+
+
+class UnknownNetwork(LookupError):
+    """A message names a network this deployment does not have (it is retried: the list may be stale)."""
+
+
+def network_of_message() -> Any:
+    """The network the message being processed was sent in (None: the default network)."""
+    from shared.network_registry import app_network
+
+    slug = message_slug()
+    if not slug:
+        return None
+    network = app_network(slug)
+    if network is None:
+        raise UnknownNetwork(f"the message names network {slug!r}, which this deployment does not have")
+    return network
+
+
+class NetworkOfMessage(Middleware):
+    """Each actor runs in the network its message was sent in (`shared.networks`)."""
+
+    def before_process_message(self, broker: Broker, message: Any) -> None:
+        set_message_slug(message.options.get(NETWORK_OPTION))
+
+    def after_process_message(self, broker: Broker, message: Any, *, result: Any = None,
+                              exception: BaseException | None = None) -> None:
+        set_message_slug(None)
+
+    def after_skip_message(self, broker: Broker, message: Any) -> None:
+        set_message_slug(None)
 
 
 class HidePayloads(logging.Filter):

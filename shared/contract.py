@@ -27,6 +27,9 @@ class Route(NamedTuple):
 SEND_EMAIL = Route("mailer.send_email", "mailer")
 SEND_BATCH = Route("mailer.send_batch", "mailer-bulk")
 SUPPRESSION_NOTICE = Route("subscriptions.suppression_notice", "subscriptions")
+UNSUBSCRIBE_NOTICE = Route("subscriptions.unsubscribe_notice", "subscriptions")
+# The events service tells the subscriptions service that an event became public (once per event).
+EVENT_ANNOUNCED = Route("subscriptions.event_announced", "subscriptions")
 # GDPR erasure: the subscriptions service sends one to each other service.
 ERASE_PERSON_IN = {"events": Route("events.erase_person", "events"), "mailer": Route("mailer.erase_person", "mailer")}
 
@@ -166,6 +169,34 @@ class SuppressionNotice(ContractSchema):
     email = fields.Email(required=True)
     reason = fields.String(required=True, validate=validate.OneOf(("hard-bounce", "complaint")))
     occurred_at = fields.AwareDateTime(required=True)
+
+
+class UnsubscribeNotice(ContractSchema):
+    """The mailer received a signed mailto unsubscribe (List-Unsubscribe) for the address with this keyed hash."""
+
+    email_hash = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+    occurred_at = fields.AwareDateTime(required=True)
+
+
+def _per_language(values: fields.Field[Any]) -> fields.Dict:
+    return fields.Dict(keys=fields.String(validate=validate.OneOf(LANGUAGES)), values=values, required=True)
+
+
+class EventAnnounced(ContractSchema):
+    """An event became public (created public, or published): the subscriptions service announces it once.
+
+    Texts and links per language; `title` and `url` hold at least the event's primary language."""
+
+    event_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    slug = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    title = _per_language(fields.String(validate=validate.Length(min=1, max=300)))
+    url = _per_language(fields.Url(schemes={"http", "https"}, require_tld=False))
+    starts_at = fields.AwareDateTime(required=True)
+    ends_at = fields.AwareDateTime(required=True)
+    mode = fields.String(required=True, validate=validate.OneOf(("onsite", "online", "hybrid")))
+    place = fields.String(load_default="", validate=validate.Length(max=300))
+    kind = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    themes = fields.List(fields.String(validate=validate.Length(max=100)), load_default=list)
 
 
 class ErasePerson(ContractSchema):

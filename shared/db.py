@@ -1,4 +1,4 @@
-"""One database per service: engine, per-thread sessions, migrations.
+"""One database per service (per network: see `shared.networks`): engine, per-thread sessions, migrations.
 
 SQLite (embedded) runs every transaction as `BEGIN IMMEDIATE`: writers queue on the
 database lock instead of failing when a read transaction later wants to write, which is
@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import enum
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -29,8 +30,10 @@ from sqlalchemy import (
     event,
     text,
 )
-from sqlalchemy.orm import Session, registry, scoped_session, sessionmaker
+from sqlalchemy.orm import Session, registry, scoped_session
 from sqlalchemy.pool import NullPool
+
+from shared.networks import Network, current_network
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -108,7 +111,9 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True)
+    event.listen(engine, "engine_connect", postgres_search_path)
+    return engine
 
 
 def _ensure_sqlite_dir(url: str) -> None:
@@ -145,7 +150,11 @@ def current_database() -> Database:
 
 
 class Database:
-    """A service's database, bound to a Flask app with `init_app` (extension pattern)."""
+    """A service's database, bound to a Flask app with `init_app` (extension pattern).
+
+    `engine` and new sessions belong to the current network (`shared.networks`): the default network
+    uses the configured URL as it is; another network a schema of its own on PostgreSQL (one pool for
+    all, the search_path set per connection) or a file of its own on SQLite."""
 
     def __init__(self, service: str, metadatas: Sequence[MetaData]) -> None:
         self.service = service
@@ -153,18 +162,42 @@ class Database:
         for metadata in self.metadatas:
             autoincrement_ids(metadata)
         self._engine: Engine | None = None
-        self.session_factory = sessionmaker(expire_on_commit=False, info={DATABASE_KEY: self})
-        self.session: scoped_session[Session] = scoped_session(self.session_factory)
+        self._network_engines: dict[str, Engine] = {}
+        self.session_factory = NetworkSessions(self)
+        # One session per thread and network: `db.session` is always the current network's, even where
+        # one thread works in several (the scheduler's loop over the networks, a national page).
+        self.session: scoped_session[Session] = scoped_session(
+            self.session_factory, scopefunc=_thread_and_network)  # type: ignore[arg-type]
 
     @property
     def engine(self) -> Engine:
+        return self.engine_for(current_network())
+
+    @property
+    def default_engine(self) -> Engine:
         if self._engine is None:
             raise RuntimeError(f"the {self.service} database is not configured (init_app not called)")
         return self._engine
 
+    def engine_for(self, network: Network | None) -> Engine:
+        base = self.default_engine
+        if network is None:
+            return base
+        engine = self._network_engines.get(network.slug)
+        if engine is None:
+            if base.dialect.name == "sqlite":
+                engine = make_engine(network_sqlite_url(self.url, network))
+            else:
+                engine = base.execution_options(elo_schema=network.schema)
+            engine = self._network_engines.setdefault(network.slug, engine)
+        elif engine.dialect.name == "sqlite":
+            _ensure_sqlite_dir(network_sqlite_url(self.url, network))  # its folder may have been removed since
+        return engine
+
     @property
     def url(self) -> str:
-        return self.engine.url.render_as_string(hide_password=False)
+        """The default network's URL."""
+        return self.default_engine.url.render_as_string(hide_password=False)
 
     def init_app(self, app: Flask) -> None:
         self.configure(app.config["DATABASE_URL"])
@@ -176,16 +209,28 @@ class Database:
             return
         self.dispose()
         self._engine = make_engine(url)
-        self.session_factory.configure(bind=self._engine)
+
+    def remove_sessions(self) -> None:
+        """Close this thread's sessions, of every network (the end of a request, an actor, a job)."""
+        sessions: dict[Any, Session] = self.session.registry.registry
+        thread = threading.get_ident()
+        for key in [key for key in list(sessions) if key[0] == thread]:
+            session = sessions.pop(key, None)
+            if session is not None:
+                session.close()
 
     def dispose(self) -> None:
-        self.session.remove()
+        self.remove_sessions()
+        for engine in self._network_engines.values():
+            if engine.dialect.name == "sqlite":
+                engine.dispose()
+        self._network_engines.clear()
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
 
     def _remove_session(self, _exc: BaseException | None) -> None:
-        self.session.remove()
+        self.remove_sessions()
 
     def transaction(self) -> contextlib.AbstractContextManager[Session]:
         """A fresh session that commits on success and rolls back on error (for actors and jobs)."""
@@ -198,6 +243,58 @@ class Database:
         except Exception:
             return False
         return True
+
+
+def _thread_and_network() -> tuple[int, str | None]:
+    network = current_network()
+    return threading.get_ident(), network.slug if network is not None else None
+
+
+class NetworkSessions:
+    """The session factory of a `Database`: each session is bound to the engine of the network current
+    when it was made, so a session never mixes two networks."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def __call__(self, **kwargs: Any) -> Session:
+        info = {DATABASE_KEY: self.database, **kwargs.pop("info", {})}
+        return Session(bind=self.database.engine, expire_on_commit=False, info=info, **kwargs)
+
+
+def network_sqlite_url(url: str, network: Network) -> str:
+    """`sqlite:///var/events.db` → `sqlite:///var/networks/<slug>/events.db`."""
+    path = Path(url.removeprefix("sqlite:///"))
+    return f"sqlite:///{path.parent / 'networks' / network.slug / path.name}"
+
+
+def create_network_schema(engine: Engine, network: Network) -> None:
+    """PostgreSQL: the network's schema, before its first migration."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            connection.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{network.schema}"')
+            connection.commit()
+
+
+def schema_of(network: Network | None) -> str:
+    return network.schema if network is not None else "public"
+
+
+def postgres_search_path(connection: Any) -> None:
+    """Point a pooled PostgreSQL connection at the schema of the network its engine serves."""
+    use_schema(connection.connection, connection.get_execution_options().get("elo_schema", "public"))
+
+
+def use_schema(pooled_connection: Any, schema: str) -> None:
+    """Set a PostgreSQL pool connection's search_path to `schema`, unless it is set already."""
+    if pooled_connection.info.get("elo_schema") == schema:
+        return
+    dbapi_connection = pooled_connection.dbapi_connection
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute(f'SET search_path TO "{schema}"')
+    if not dbapi_connection.autocommit:
+        dbapi_connection.commit()  # a later rollback must not undo it
+    pooled_connection.info["elo_schema"] = schema
 
 
 def make_engine_url(url: str) -> str:

@@ -19,6 +19,7 @@ from werkzeug.test import Client
 
 from shared import apps
 from shared.auth import service_token
+from shared.networks import NETWORK_ENVIRON, current_network, path_prefix
 from shared.settings import SERVICE_PREFIXES
 
 
@@ -41,7 +42,7 @@ def call(service: str, method: str, path: str, *, json_body: Any = None, timeout
         headers["Authorization"] = f"Bearer {service_token(settings.secret_key)}"
     base_url = settings.service_urls.get(service)
     if base_url:
-        url = f"{base_url.rstrip('/')}{SERVICE_PREFIXES[service]}{path}"
+        url = f"{base_url.rstrip('/')}{path_prefix()}{SERVICE_PREFIXES[service]}{path}"
         return _over_http(url, method, headers, json_body, timeout)
     return _in_process(service, method, path, headers, json_body)
 
@@ -49,7 +50,8 @@ def call(service: str, method: str, path: str, *, json_body: Any = None, timeout
 def _in_process(service: str, method: str, path: str, headers: dict[str, str], json_body: Any) -> ServiceResponse:
     try:
         app = apps.get_app(service)
-        response = Client(app).open(path, method=method, headers=headers, json=json_body)
+        response = Client(app).open(path, method=method, headers=headers, json=json_body,
+                                    environ_base={NETWORK_ENVIRON: current_network()})
     except Exception as error:
         raise ServiceCallFailed(f"{service}: {type(error).__name__}: {error}") from error
     body = json.loads(response.data) if response.data and (response.mimetype or "").endswith("json") else None

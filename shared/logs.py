@@ -28,6 +28,7 @@ from typing import Any
 from dramatiq import Broker, Middleware
 from flask import Flask, Response, current_app, g, has_app_context, has_request_context, request
 
+from shared.networks import NETWORK_OPTION, current_slug
 from shared.settings import SettingsError
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -60,9 +61,14 @@ def sane_request_id(value: object) -> str | None:
 
 
 def message_options() -> dict[str, str]:
-    """Options for a dramatiq message sent now: the current request id, if any."""
+    """Options for a dramatiq message sent now: the current request id, if any, and the network
+    (`shared.networks`) unless it is the default one."""
     request_id = current_request_id()
-    return {MESSAGE_OPTION: request_id} if request_id else {}
+    options = {MESSAGE_OPTION: request_id} if request_id else {}
+    slug = current_slug()
+    if slug:
+        options[NETWORK_OPTION] = slug
+    return options
 
 
 def mask_secrets(text: str) -> str:

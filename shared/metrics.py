@@ -10,6 +10,8 @@
   workers): the outbox (`elo_outbox_pending`, `elo_outbox_unrelayed`, `elo_outbox_oldest_pending_age_seconds`),
   the jobs (`elo_jobs_due`, `elo_jobs_failed`, `elo_jobs_oldest_due_age_seconds`), and what each service
   adds with `register_database_metrics(app, collect)` (mail by status, registrations by status…).
+  They are the network's of the request, named in a `network` label: `/<slug>/<prefix>/metrics` for each
+  network of the deployment (`shared.networks`); the plain path is the default network's.
 - Access: clients in ELO_METRICS_ALLOW (after the ELO_PROXY_HOPS trusted proxies), or with
   `Authorization: Bearer <ELO_METRICS_TOKEN>`; everyone else gets the 404 of a path that does not exist.
 """
@@ -35,6 +37,7 @@ from werkzeug.exceptions import NotFound
 
 from shared.db import current_database, utcnow
 from shared.models import Job, JobStatus, OutboxMessage
+from shared.networks import current_slug
 from shared.settings import Settings
 
 DatabaseMetrics = Callable[[Session, str], Iterable[Metric]]
@@ -152,7 +155,14 @@ def _database_families(service: str) -> list[Metric]:
         up.add_metric([service], 0)
         return [up]
     up.add_metric([service], 1)
-    return [up, *families]
+    return [_with_network(family) for family in (up, *families)]
+
+
+def _with_network(family: Metric) -> Metric:
+    """The database's figures are the request's network's (`/<slug>/<prefix>/metrics`): say which."""
+    network = current_slug() or current_app.config["ELO_SETTINGS"].network_slug
+    family.samples = [sample._replace(labels={**sample.labels, "network": network}) for sample in family.samples]
+    return family
 
 
 def gauge(name: str, documentation: str, service: str, values: dict[str, float] | float,

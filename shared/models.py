@@ -12,7 +12,7 @@ import enum
 import uuid
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import make_registry, stored_enum, utcnow
@@ -127,3 +127,21 @@ class UserSession(PlatformBase):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[dt.datetime | None]
+
+
+class NetworkRow(PlatformBase):
+    """A network of this deployment besides the default one (`shared.networks`). Kept in the default
+    network's database of every service; `elo network add` writes the same row to each."""
+
+    __tablename__ = "networks"
+
+    slug: Mapped[str] = mapped_column(String(40), primary_key=True)
+    names: Mapped[dict[str, str]] = mapped_column(JSON)
+    languages: Mapped[str] = mapped_column(String(20))
+    mail_from: Mapped[str] = mapped_column(String(320))
+    postal_addresses: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    list_id: Mapped[str] = mapped_column(String(200), default="")
+    colour: Mapped[str] = mapped_column(String(20), default="")
+    logo_url: Mapped[str] = mapped_column(String(500), default="")
+    dkim_domain: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -152,3 +152,25 @@ def drop_revocable_sessions() -> None:
     with op.batch_alter_table("api_tokens", schema=None) as batch_op:
         batch_op.drop_column("expires_at")
     without_autoincrement_on_sqlite(*AUTOINCREMENT_TABLES)
+
+
+def networks_table() -> None:
+    """p003: the networks of a deployment with several (`shared.networks`)."""
+    op.create_table(
+        "networks",
+        sa.Column("slug", sa.String(length=40), nullable=False),
+        sa.Column("names", sa.JSON(), nullable=False),
+        sa.Column("languages", sa.String(length=20), nullable=False),
+        sa.Column("mail_from", sa.String(length=320), nullable=False),
+        sa.Column("postal_addresses", sa.JSON(), nullable=False),
+        sa.Column("list_id", sa.String(length=200), nullable=False),
+        sa.Column("colour", sa.String(length=20), nullable=False),
+        sa.Column("logo_url", sa.String(length=500), nullable=False),
+        sa.Column("dkim_domain", sa.String(length=200), nullable=False),
+        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("slug", name=op.f("pk_networks")),
+    )
+
+
+def drop_networks_table() -> None:
+    op.drop_table("networks")

@@ -6,6 +6,7 @@ A wrong value raises `SettingsError`, whose message is one line naming the varia
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -81,6 +82,15 @@ class Settings:
     # Clients (after the trusted proxies) that may read /<prefix>/metrics; others need the token, if one is set.
     metrics_allow: tuple[IPv4Network | IPv6Network, ...] = ()
     metrics_token: str | None = None
+    # The default network's slug: its pages answer at /<slug>/newsletter/… as well as at /newsletter/….
+    network_slug: str = "pohjois-pohjanmaa"
+    # ELO_INBOUND_PORT: the port `elo inbound` (and `elo up`) receives mail on; unset = no listener, and
+    # mail goes out without per-message bounce addresses. ELO_INBOUND_DOMAIN: the domain of those
+    # addresses (unset = the domain of ELO_MAIL_FROM). A soft-bouncing address is suppressed after
+    # ELO_SOFT_BOUNCE_LIMIT messages that soft-bounced.
+    inbound_port: int | None = None
+    inbound_domain: str | None = None
+    soft_bounce_limit: int = 3
 
     @property
     def embedded_broker(self) -> bool:
@@ -115,6 +125,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, served_at: str | None
         smtp_url=_smtp_url(env),
         mail_from=_mail_from(env),
         network_name=env.get("ELO_NETWORK_NAME") or "Pohjois-Pohjanmaan ELO-verkosto",
+        network_slug=env.get("ELO_NETWORK_SLUG") or "pohjois-pohjanmaa",
         mail_rate=_positive_float(env, "ELO_MAIL_RATE"),
         redis_url=_redis_url(env),
         dkim_domain=env.get("ELO_DKIM_DOMAIN") or None,
@@ -137,6 +148,9 @@ def load_settings(env: Mapping[str, str] | None = None, *, served_at: str | None
         capture_mail=_flag(env, "ELO_CAPTURE_MAIL"),
         metrics_allow=_metrics_allow(env),
         metrics_token=_metrics_token(env),
+        inbound_port=_port(env, "ELO_INBOUND_PORT"),
+        inbound_domain=_domain(env, "ELO_INBOUND_DOMAIN"),
+        soft_bounce_limit=int(_positive_float(env, "ELO_SOFT_BOUNCE_LIMIT") or 3),
     )
 
 
@@ -279,6 +293,22 @@ def _positive_float(env: Mapping[str, str], name: str) -> float | None:
     if number <= 0:
         raise SettingsError(name, "must be greater than zero")
     return number
+
+
+def _port(env: Mapping[str, str], name: str) -> int | None:
+    value = (env.get(name) or "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise SettingsError(name, f"'{value}' is not a port number (1-65535)")
+    return int(value)
+
+
+def _domain(env: Mapping[str, str], name: str) -> str | None:
+    value = (env.get(name) or "").strip().lower()
+    if value and not re.fullmatch(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*", value):
+        raise SettingsError(name, f"'{value}' is not a domain name")
+    return value or None
 
 
 def _proxy_hops(env: Mapping[str, str]) -> int:

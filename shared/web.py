@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask import Config, Flask, Response, current_app, g, jsonify, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import get_locale
 from flask_smorest.spec.plugins import integerconverter2paramschema
@@ -25,9 +25,12 @@ from shared.formatting import format_date, format_datetime, parse_moment
 from shared.i18n import LANGUAGE_NAMES, init_i18n
 from shared.logs import init_request_ids
 from shared.metrics import init_metrics
+from shared.network_registry import REGISTRY_KEY, registry_of
+from shared.networks import NETWORK_ENVIRON, current_network, enter_network, leave_network, settings_for
 from shared.schemas import MAX_DATABASE_ID
 from shared.settings import LANGUAGES, Settings, load_settings
 from shared.transport import broker_answers
+from shared.workspace_nav import site_root
 
 SHARED_DIR = Path(__file__).parent
 
@@ -45,6 +48,44 @@ class DatabaseIntegerConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+# What a request of another network reads differently from the app's config (`shared.networks`).
+_NETWORK_KEYS = frozenset({"ELO_SETTINGS", "BASE_URL", "NETWORK_NAME", "PRIMARY_LANGUAGE"})
+
+
+class NetworkConfig(Config):
+    """The app's config, as the current network sees it: its settings (`settings_for`), base URL under
+    /<slug>, name and first language. The default network reads the config as it was given."""
+
+    def __getitem__(self, key: str) -> Any:
+        value = super().__getitem__(key)
+        network = current_network()
+        if network is None or key not in _NETWORK_KEYS:
+            return value
+        settings = settings_for(super().__getitem__("ELO_SETTINGS"), network)
+        return {"ELO_SETTINGS": settings, "BASE_URL": settings.base_url, "NETWORK_NAME": settings.network_name,
+                "PRIMARY_LANGUAGE": settings.primary_language}[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self[key] if key in self else default  # noqa: SIM401 - dict.get would skip __getitem__
+
+
+class EloFlask(Flask):
+    config_class = NetworkConfig
+
+
+def network_of_this_request() -> None:
+    """The request's network (`NetworkPaths` put it in the environ); a request that did not come
+    through it (a test client on one app) is the default network's. Until the request ends: a request
+    made in process by another request (`shared.internal`) gives the caller its own network back."""
+    g.elo_network_token = enter_network(request.environ.get(NETWORK_ENVIRON))
+
+
+def end_network_of_this_request(_exc: BaseException | None) -> None:
+    token = g.pop("elo_network_token", None)
+    if token is not None:
+        leave_network(token)
+
+
 def create_service_app(*, service: str, import_name: str, prefix: str, db: Database, title: str,
                        service_dir: Path, config: Mapping[str, Any] | None = None,
                        translation_dirs: list[Path] | None = None) -> tuple[Flask, ProblemApi]:
@@ -56,6 +97,7 @@ def create_service_app(*, service: str, import_name: str, prefix: str, db: Datab
     app.url_map.converters["int"] = DatabaseIntegerConverter
     init_metrics(app)  # before the input check: refused requests are counted and timed too
     db.init_app(app)
+    app.extensions[REGISTRY_KEY] = registry_of(db)
     api = ProblemApi(app, spec_kwargs={"info": {"description": f"{title} of {settings.network_name}. {INPUT_RULES}"}})
     api.register_converter(DatabaseIntegerConverter, integerconverter2paramschema)  # documents the maximum
     register_error_handlers(app)  # again: ProblemApi registered its own HTTPException handler
@@ -73,8 +115,11 @@ def create_page_app(import_name: str, directory: Path, config: Mapping[str, Any]
     """A Flask app that shows pages the way every part of the site does: templates from
     `directory/templates`, then the shared ones; the shared stylesheet; problem errors; fi/sv/en;
     security headers; the shared template globals and date filters. (Services and the landing page.)"""
-    app = Flask(import_name, static_folder=str(SHARED_DIR / "static"), template_folder=str(directory / "templates"))
-    init_request_ids(app)  # first: every other hook's log lines carry the request id
+    app = EloFlask(import_name, static_folder=str(SHARED_DIR / "static"),
+                   template_folder=str(directory / "templates"))
+    app.before_request(network_of_this_request)  # first: every other hook reads the network's config
+    app.teardown_request(end_network_of_this_request)
+    init_request_ids(app)  # every other hook's log lines carry the request id
     app.jinja_loader = ChoiceLoader([FileSystemLoader(str(directory / "templates")),
                                      FileSystemLoader(str(SHARED_DIR / "templates"))])
     app.config.update(config)
@@ -267,6 +312,7 @@ def template_globals() -> dict[str, Any]:
         "language_names": LANGUAGE_NAMES,
         "url_with_lang": url_with_lang,
         "get_locale": current_language,
+        "site_root": site_root,  # "" or "/<network>": links to the other parts of the site stay in the network
         "site_settings": current_app.config.get("ELO_SETTINGS"),  # the footer's postal address, the contact email
     }
 

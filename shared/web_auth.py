@@ -43,7 +43,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
-from werkzeug.exceptions import BadRequest, Forbidden
+from werkzeug.exceptions import BadRequest, Forbidden, NotFound
 from werkzeug.wrappers import Response
 
 from shared.accounts import (
@@ -70,6 +70,7 @@ from shared.workspace_cookie import (
     cookie_login,
     csrf_for,
     end_login,
+    logged_in_elsewhere,
     logged_in_user,
     register_session_endpoints,
     set_cookie,
@@ -196,6 +197,8 @@ def admin_blueprint(name: str, import_name: str, *, roles: Iterable[str], home_e
             return None
         user = current_user()
         if user is None:
+            if logged_in_elsewhere():  # a person of another network: nothing of this one exists for them
+                raise NotFound()
             return redirect_to_login()
         if user.role not in allowed:
             raise Forbidden(description=_("You do not have the rights to this page."))

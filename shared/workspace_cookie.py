@@ -31,6 +31,8 @@ from shared.clients.workspace import SESSIONS_PATH, WorkspaceSessionClient
 from shared.db import current_database
 from shared.errors import InvalidInput, NotFound
 from shared.models import User
+from shared.network_registry import app_network
+from shared.networks import Network, current_slug, using_network
 from shared.tokens import TokenError, make_token, read_token
 from shared.user_sessions import SessionLimits, end_session, live_session
 
@@ -42,10 +44,16 @@ COOKIE_PURPOSE = "workspace-session"
 
 @dataclass(frozen=True)
 class WorkspaceLogin:
-    """What the signed cookie says: the service that keeps the session, and the session's token."""
+    """What the signed cookie says: the service that keeps the session, the session's token, and the
+    network whose database keeps it ("" for the default network). The person's role in each network
+    is that network's own (`users` of that network): one login, roles per network."""
 
     home: str
     token: str
+    network: str = ""
+
+    def is_here(self) -> bool:
+        return self.home == this_service() and self.network == (current_slug() or "")
 
 
 def session_limits() -> SessionLimits:
@@ -72,14 +80,14 @@ def cookie_login() -> WorkspaceLogin | None:
         data = read_token(current_app.config["SECRET_KEY"], COOKIE_PURPOSE, value, max_age=lifetime)
     except TokenError:
         return None
-    if not (isinstance(data, list) and len(data) == 2 and all(isinstance(part, str) for part in data)):
+    if not (isinstance(data, list) and len(data) in (2, 3) and all(isinstance(part, str) for part in data)):
         return None
-    return WorkspaceLogin(home=data[0], token=data[1])
+    return WorkspaceLogin(*data)
 
 
 def set_cookie(token: str) -> None:
     """After this response the browser holds the login for every service (path /)."""
-    value = make_token(current_app.config["SECRET_KEY"], COOKIE_PURPOSE, [this_service(), token])
+    value = make_token(current_app.config["SECRET_KEY"], COOKIE_PURPOSE, [this_service(), token, current_slug() or ""])
     max_age = int(session_limits().lifetime.total_seconds())
 
     @after_this_request
@@ -114,17 +122,40 @@ def logged_in_user() -> User | None:
     if login is None:
         return None
     db_session = current_database().session()
-    if login.home == this_service():
+    if login.is_here():
         row = live_session(db_session, login.token, session_limits())
         if db_session.dirty:  # the use noted, or the session ended
             db_session.commit()
         return db_session.get(User, row.user_id) if row is not None else None
     try:
-        live = WorkspaceSessionClient(login.home).check(login.token)
-    except ServiceCallFailed as error:
+        email = _live_email(login)
+    except (ServiceCallFailed, LookupError) as error:
         log.warning("workspace login not checked, %s did not answer: %s", login.home, error)
         return None
-    return find_user(db_session, live.email) if live is not None else None
+    return find_user(db_session, email) if email is not None else None
+
+
+def logged_in_elsewhere() -> bool:
+    """The request's login lives, but its person has no account in this network (`shared.network_access`)."""
+    login = cookie_login()
+    if login is None or login.is_here():
+        return False
+    try:
+        return _live_email(login) is not None
+    except (ServiceCallFailed, LookupError):
+        return False
+
+
+def _live_email(login: WorkspaceLogin) -> str | None:
+    """The address of the login's person while its session lives, asked where the session is kept."""
+    with using_network(_home_network(login)):
+        if login.home == this_service():  # this service, another network: its database, a session of its own
+            with current_database().transaction() as session:
+                row = live_session(session, login.token, session_limits())
+                user = session.get(User, row.user_id) if row is not None else None
+                return user.email if user is not None else None
+        live = WorkspaceSessionClient(login.home).check(login.token)
+        return live.email if live is not None else None
 
 
 def end_login() -> None:
@@ -133,15 +164,29 @@ def end_login() -> None:
     clear_cookie()
     if login is None:
         return
-    if login.home == this_service():
+    if login.is_here():
         db_session = current_database().session()
         end_session(db_session, login.token)
         db_session.commit()
         return
     try:
-        WorkspaceSessionClient(login.home).end(login.token)
-    except ServiceCallFailed as error:  # the cookie is gone here; the session still ends when idle
+        with using_network(_home_network(login)):
+            if login.home == this_service():
+                with current_database().transaction() as session:
+                    end_session(session, login.token)
+            else:
+                WorkspaceSessionClient(login.home).end(login.token)
+    except (ServiceCallFailed, LookupError) as error:  # the cookie is gone here; the session still ends when idle
         log.warning("workspace logout not recorded, %s did not answer: %s", login.home, error)
+
+
+def _home_network(login: WorkspaceLogin) -> Network | None:
+    if not login.network:
+        return None
+    network = app_network(login.network)
+    if network is None:
+        raise LookupError(f"the login's network {login.network!r} is not known here")
+    return network
 
 
 # --- what the other services ask the home service --------------------------------------------------

@@ -40,6 +40,7 @@ from shared import apps as app_registry
 from shared.auth import new_token, store_token
 from shared.broker import build_broker, use_broker
 from shared.migrations import upgrade
+from shared.networks import set_network
 from shared.ratelimit import reset_rates
 from shared.settings import Settings, load_settings
 
@@ -279,11 +280,15 @@ def apps(request: pytest.FixtureRequest, backend: Backend, settings: Settings,
     """The three service apps on this backend, every table empty."""
     import services.worker  # noqa: F401 - declares every actor on the broker
 
+    # The test client does not always close responses, so the network of an earlier test's last request
+    # (set by `NetworkPaths`) may still be this thread's: every test starts in the default network.
+    set_network(None)
     built = _fresh_apps(settings) if request.node.get_closest_marker("fresh_apps") else _reused_apps(settings)
     for info in SERVICES:
         _empty_tables(info.module().db)
     reset_rates()  # like the tables, rate-limit counters start empty in every test
     yield built
+    set_network(None)
     app_registry.forget_apps()
 
 

@@ -299,6 +299,38 @@ def journey(sink: Sink, token: str) -> None:
     assert "Ohjaus tutuksi" in feed, feed[:500]
 
 
+NETWORK_ADDRESS = "anna.andersson@example.fi"
+
+
+@step("a second network through nginx: added while running, its own token, event, mail and pages")
+def second_network(sink: Sink) -> None:
+    compose("run", "--rm", "migrate", "elo", "network", "add", "osterbotten", "--name-sv", "Österbottens ELO-grupp",
+            "--name-fi", "Pohjanmaan ELO-ryhmä", "--languages", "sv,fi",
+            "--mail-from", "ELO Österbotten <elo-osterbotten@example.fi>", capture=True)
+    output = compose("run", "--rm", "migrate", "elo", "create-token", "--role", "organizer", "--network",
+                     "osterbotten", capture=True).stdout
+    admin = {"Authorization": f"Bearer {output.strip().splitlines()[-1].split()[-1]}"}
+    # Every web process reads the list of networks again within seconds: no restart.
+    wait_for(lambda: http("GET", "/osterbotten/events/")[0] == 200, 60, "the network's pages")
+    starts = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=21)
+    status, event = http("POST", "/osterbotten/events/api/v1/events", {
+        "kind": "network-meeting", "mode": "online", "online_url": "https://meet.example.fi/vasa",
+        "title": {"sv": "Nätverksträff på distans", "fi": "Verkostotapaaminen etänä"},
+        "starts_at": starts.isoformat(), "ends_at": (starts + dt.timedelta(hours=2)).isoformat()}, headers=admin)
+    assert status == 201, event
+    assert http("POST", "/events/api/v1/events", {}, headers=admin)[0] == 404  # nothing of the default one
+    status, registration = http("POST", f"/osterbotten/events/api/v1/events/{event['id']}/registrations", {
+        "name": "Anna Andersson", "email": NETWORK_ADDRESS, "organisation": "Vasa stad", "participation": "remote",
+        "language": "sv"})
+    assert status == 201, registration
+    mail = wait_for(lambda: sink.to(NETWORK_ADDRESS), 60, "the network's registration mail")[0]
+    assert "elo-osterbotten@example.fi" in str(mail["From"]), mail["From"]
+    assert "/osterbotten/events/" in text_of(mail), text_of(mail)
+    assert "Nätverksträff på distans" in http("GET", "/osterbotten/events/?lang=sv")[1]
+    assert "Nätverksträff på distans" in http("GET", "/events/?lang=sv")[1]  # the national calendar
+    assert http("GET", "/osterbotten/events/metrics")[0] == 404
+
+
 def text_of(message: EmailMessage) -> str:
     part = message.get_body(preferencelist=("plain",))
     return str(part.get_content()) if part is not None else ""
@@ -343,7 +375,7 @@ CHECKED_HEALTH = ("landing", "subscriptions", "events", "mailer", "nginx")
 @step("ps: every process up and healthy; scale the worker to 2")
 def ps_and_scale() -> None:
     output = compose("ps", capture=True).stdout
-    for name in (*CHECKED_HEALTH, "worker", "scheduler"):
+    for name in (*CHECKED_HEALTH, "worker", "mail-worker", "scheduler"):
         lines = [line for line in output.splitlines() if f"{PROJECT}_{name}_" in line or f"{PROJECT}-{name}-" in line]
         assert lines, output
         assert all(" Up" in line or "running" in line for line in lines), output
@@ -385,6 +417,7 @@ def main(argv: list[str]) -> int:
         stack_up()
         token = create_token()
         journey(sink, token)
+        second_network(sink)
         metrics()
         one_login()
         backup()

@@ -33,6 +33,8 @@ REFRESH_INTERVAL = "PT1H"
 _ESCAPES = re.compile(r"([\\;,\n])")
 _ESCAPED = {"\\": "\\\\", ";": "\\;", ",": "\\,", "\n": "\\n"}
 ONLINE_LOCATION = {"fi": "Etänä (verkossa)", "sv": "På distans (online)", "en": "Online"}
+ORGANISING_NETWORK = {"fi": "Järjestäjä", "sv": "Arrangör", "en": "Organised by"}
+OPEN_NATIONWIDE = {"fi": "avoin koko maalle", "sv": "öppet för hela landet", "en": "open nationwide"}
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,17 @@ class Personal:
     attendee: tuple[str, str] | None = None
     cancelled: bool = False
     stamp: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """An event of the national feed: its network's UID domain and event page, and the network's name."""
+
+    event: Event
+    host: str
+    url: str
+    network_name: str
+    open_nationwide: bool = False
 
 
 def escape_text(value: str) -> str:
@@ -114,8 +127,9 @@ def vtimezone(zone: str, first_year: int, last_year: int) -> str:
     return text.replace("\r\n", "\n").strip().replace("\n", "\r\n")
 
 
-def plain_description(event: Event, language: str, event_url: str, personal: Personal | None) -> str:
-    parts = [event.text("description", language).strip(), event_url]
+def plain_description(event: Event, language: str, event_url: str, personal: Personal | None,
+                      organising: str = "") -> str:
+    parts = [event.text("description", language).strip(), organising, event_url]
     if event.organiser_name or event.organiser_email:
         parts.append(" ".join(p for p in (event.organiser_name, event.organiser_email) if p))
     if personal is not None and personal.online_url:
@@ -133,8 +147,9 @@ def location_of(event: Event, language: str, personal: Personal | None) -> str:
 
 
 def vevent_lines(event: Event, *, host: str, language: str, event_url: str,
-                 personal: Personal | None = None) -> list[str]:
-    """The VEVENT of one event (public unless `personal` carries the online link)."""
+                 personal: Personal | None = None, organising: str = "") -> list[str]:
+    """The VEVENT of one event (public unless `personal` carries the online link); `organising` is a line
+    of the description naming the organising network (national feed)."""
     zone = event.timezone
     event_cancelled = event.status is EventStatus.CANCELLED
     person_cancelled = personal is not None and personal.cancelled and not event_cancelled
@@ -152,7 +167,7 @@ def vevent_lines(event: Event, *, host: str, language: str, event_url: str,
         f"SUMMARY:{escape_text(event.text('title', language))}",
         f"DTSTART;TZID={zone}:{local_stamp(event.starts_at, zone)}",
         f"DTEND;TZID={zone}:{local_stamp(event.ends_at, zone)}",
-        f"DESCRIPTION:{escape_text(plain_description(event, language, event_url, personal))}",
+        f"DESCRIPTION:{escape_text(plain_description(event, language, event_url, personal, organising))}",
         f"URL:{event_url}",
     ]
     location = location_of(event, language, personal)
@@ -191,7 +206,38 @@ def calendar_text(events: Sequence[Event], *, host: str, name: str, language: st
                   url_for_event: Callable[[str], str] | None = None, base_url: str = "",
                   personal: dict[int, Personal] | None = None, method: str = "PUBLISH") -> str:
     """A whole VCALENDAR (METHOD:PUBLISH, or CANCEL for a cancellation mail) with one VTIMEZONE per TZID used."""
-    lines = [
+    lines = _calendar_head(name, method)
+    lines.extend(_timezones(events))
+    for event in events:
+        event_url = url_for_event(event.slug) if url_for_event else f"{base_url}/events/{event.slug}"
+        lines.extend(vevent_lines(event, host=host, language=language, event_url=event_url,
+                                  personal=(personal or {}).get(event.id)))
+    lines.append("END:VCALENDAR")
+    return "\r\n".join(fold(line) for line in lines) + "\r\n"
+
+
+def national_calendar_text(entries: Sequence[FeedEntry], *, name: str, language: str) -> str:
+    """The national feed: events of several networks, each with its own UID domain and event page, and
+    its organising network (and "open nationwide" for a remote one) in the description."""
+    lines = _calendar_head(name, "PUBLISH")
+    lines.extend(_timezones(entry.event for entry in entries))
+    for entry in entries:
+        lines.extend(vevent_lines(entry.event, host=entry.host, language=language, event_url=entry.url,
+                                  organising=organising_line(entry, language)))
+    lines.append("END:VCALENDAR")
+    return "\r\n".join(fold(line) for line in lines) + "\r\n"
+
+
+def organising_line(entry: FeedEntry, language: str) -> str:
+    """The description's line naming the network, e.g. Järjestäjä: Lapin ELO-verkosto (avoin koko maalle)."""
+    line = f"{ORGANISING_NETWORK.get(language, ORGANISING_NETWORK['en'])}: {entry.network_name}"
+    if entry.open_nationwide:
+        line += f" ({OPEN_NATIONWIDE.get(language, OPEN_NATIONWIDE['en'])})"
+    return line
+
+
+def _calendar_head(name: str, method: str) -> list[str]:
+    return [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
         f"PRODID:{PRODID}",
@@ -203,13 +249,6 @@ def calendar_text(events: Sequence[Event], *, host: str, name: str, language: st
         f"REFRESH-INTERVAL;VALUE=DURATION:{REFRESH_INTERVAL}",
         f"X-PUBLISHED-TTL:{REFRESH_INTERVAL}",
     ]
-    lines.extend(_timezones(events))
-    for event in events:
-        event_url = url_for_event(event.slug) if url_for_event else f"{base_url}/events/{event.slug}"
-        lines.extend(vevent_lines(event, host=host, language=language, event_url=event_url,
-                                  personal=(personal or {}).get(event.id)))
-    lines.append("END:VCALENDAR")
-    return "\r\n".join(fold(line) for line in lines) + "\r\n"
 
 
 def _timezones(events: Iterable[Event]) -> list[str]:

@@ -9,6 +9,10 @@
 - A Swedish-language information meeting (seed 004).
 - A past network meeting with anonymous feedback (seed 000: the network's wishes were gathered as feedback).
 Participants' names are invented; organisations are the members listed in seed 000.
+
+The Swedish-first Österbotten network (`seed_swedish_region`, run inside that network; seed 004: the work is
+bilingual in the Swedish-speaking regions, with information meetings and a yearly regional seminar): a remote
+training open to all, an on-site network meeting in Vasa and a bilingual seminar.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import itertools
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.events.models import Event, EventKind, EventMode, Participation, Registration, RegistrationStatus
@@ -40,6 +45,21 @@ SWEDISH_NAMES = ["Anna Lindqvist", "Johan Björklund", "Maria Sjöberg", "Erik H
                  "Mikael Forsman", "Linnea Wikström", "Henrik Ekholm"]
 COORDINATOR = {"organiser_name": "Pohjois-Pohjanmaan ELY-keskus, ELO-koordinaattori",
                "organiser_email": "elo-koordinaattori@example.fi"}
+
+SWEDISH_REGION_COORDINATOR = {"organiser_name": "NTM-centralen i Österbotten, ELO-koordinator",
+                              "organiser_email": "elo-koordinator@example.fi"}
+# (name, organisation, language)
+SWEDISH_REGION_PEOPLE = [
+    ("Karin Björkqvist", "Österbottens NTM-central", "sv"),
+    ("Mats Granholm", "Yrkesakademin i Österbotten", "sv"),
+    ("Frida Strandberg", "Yrkeshögskolan Novia", "sv"),
+    ("Jonas Backman", "Åbo Akademi", "sv"),
+    ("Camilla Nyholm", "Vasa stad, ungdomstjänster", "sv"),
+    ("Peter Lassila", "Arbets- och näringsbyrån i Österbotten", "sv"),
+    ("Tiina Mäkinen", "Vamia", "fi"),
+    ("Antti Koivisto", "Vaasan yliopisto", "fi"),
+    ("Riitta Hautala", "Pohjanmaan liitto", "fi"),
+]
 
 
 def _at(days: int, hour: int, minute: int = 0) -> dt.datetime:
@@ -94,6 +114,53 @@ def seed(session: Session) -> None:
         _register(session, swedish, name, "Raahen koulutuskuntayhtymä" if n % 2 else "Pohjois-Pohjanmaan TE-toimisto",
                   participation="remote" if n % 2 else "onsite", language="sv")
     _past_meeting_with_feedback(session, people)
+
+
+def seed_swedish_region(session: Session) -> None:
+    """The Swedish-first region's events with a few registrations (does nothing when it has events)."""
+    if session.scalar(select(Event.id).limit(1)) is not None:
+        return
+    region_events = [_remote_training(session), _vasa_network_meeting(session), _bilingual_seminar(session)]
+    for index, event in enumerate(region_events):
+        offered = [p.value for p in event.ways_to_take_part()]
+        for n, (name, organisation, language) in enumerate(SWEDISH_REGION_PEOPLE[index:]):
+            _register(session, event, name, organisation, participation=offered[n % len(offered)], language=language)
+
+
+def _remote_training(session: Session) -> Event:
+    return _event(
+        session, _at(17, 13), 2.5, kind="training", mode="online", capacity=None, themes=["digital", "quality"],
+        languages=["sv"], online_url="https://meet.example.fi/elo-osterbotten-utbildning", **SWEDISH_REGION_COORDINATOR,
+        title={"sv": "Vägledning på distans: verktyg och arbetssätt", "fi": "Etäohjaus: välineet ja työtavat",
+               "en": "Guidance at a distance: tools and ways of working"},
+        description={"sv": "En fortbildning på distans för alla som arbetar med vägledning: studiehandledare, "
+                           "karriärvägledare, ungdomsarbetare och projektpersonal. Utbildningen är avgiftsfri och "
+                           "öppen för alla, också för dem som inte hör till nätverket.\n\n"
+                           "Länken till mötet skickas till dem som har anmält sig.",
+                     "fi": "Maksuton etäkoulutus kaikille ohjaustyötä tekeville. Koulutus on ruotsinkielinen."})
+
+
+def _vasa_network_meeting(session: Session) -> Event:
+    return _event(
+        session, _at(38, 9), 3, kind="network-meeting", mode="onsite", capacity=30, themes=["coordinated"],
+        languages=["sv"], address="Yrkeshögskolan Novia, Wolffskavägen 33, 65200 Vasa", **SWEDISH_REGION_COORDINATOR,
+        title={"sv": "Nätverksträff i Vasa", "fi": "Verkostotapaaminen Vaasassa", "en": "Network meeting in Vaasa"},
+        description={"sv": "Nätverksträff för vägledare i Österbotten. Vi går igenom ELO-gruppens verksamhetsplan "
+                           "och delar erfarenheter av vägledning i olika övergångsskeden. Vi bjuder på kaffe.",
+                     "fi": "Verkostotapaaminen Pohjanmaan ohjaajille Vaasassa. Tapaaminen on ruotsinkielinen."})
+
+
+def _bilingual_seminar(session: Session) -> Event:
+    return _event(
+        session, _at(52, 9), 6, kind="seminar", mode="hybrid", capacity=60, themes=["coordinated", "knowledge"],
+        languages=["sv", "fi"], address="Academill, Strandgatan 2, 65100 Vasa",
+        online_url="https://meet.example.fi/elo-osterbotten-seminarium", **SWEDISH_REGION_COORDINATOR,
+        title={"sv": "Regionalt seminarium om livslång vägledning", "fi": "Elinikäisen ohjauksen alueseminaari",
+               "en": "Regional seminar on lifelong guidance"},
+        description={"sv": "Det årliga seminariet för alla som arbetar med vägledning i Österbotten. Programmet är "
+                           "på svenska och finska. Du kan delta på plats i Vasa eller på distans.",
+                     "fi": "Vuosittainen seminaari kaikille Pohjanmaan ohjaustoimijoille. Ohjelma on ruotsiksi ja "
+                           "suomeksi. Voit osallistua paikan päällä Vaasassa tai etänä."})
 
 
 def _annual_seminar(session: Session) -> Event:

@@ -107,6 +107,8 @@ class Event(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     cancelled_at: Mapped[dt.datetime | None]
+    # When the subscribers were told of the event (operations.announcing): set once, so an edit never announces again.
+    announced_at: Mapped[dt.datetime | None]
 
     registrations: Mapped[list[Registration]] = relationship(back_populates="event", order_by="Registration.id")
 

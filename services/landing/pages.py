@@ -9,6 +9,7 @@ import datetime as dt
 from flask import Flask, current_app, render_template
 
 from shared.formatting import format_date
+from shared.plain_language import page_template
 from shared.settings import Settings
 from shared.web import current_language
 
@@ -16,6 +17,7 @@ from shared.web import current_language
 STATEMENT_PREPARED = dt.date(2026, 12, 2)
 STATEMENT_REVIEWED = dt.date(2026, 12, 2)
 LEGAL_PAGES = ("contact", "accessibility", "privacy")
+PLAIN_LEGAL_PAGES = ("privacy",)  # the legal pages with a plain-language version
 
 
 def register(app: Flask) -> None:
@@ -25,12 +27,14 @@ def register(app: Flask) -> None:
 
 
 def index() -> str:
-    return render_template("landing.html")
+    return render_template(page_template("landing.html", "landing"))
 
 
 def legal_page(name: str) -> str:
     settings: Settings = current_app.config["ELO_SETTINGS"]
     language = current_language()
-    return render_template(f"legal/{name}.{language}.html", settings=settings,
+    standard = f"legal/{name}.{language}.html"
+    template = page_template(standard, name) if name in PLAIN_LEGAL_PAGES else standard
+    return render_template(template, settings=settings,
                            prepared=format_date(STATEMENT_PREPARED, language),
                            reviewed=format_date(STATEMENT_REVIEWED, language))

@@ -1,4 +1,4 @@
-"""JSON API of the mailer: delivery log, campaign counts, bounce webhook, previews, personal data."""
+"""JSON API of the mailer: delivery log, campaign counts and feedback, bounce webhook, previews, personal data."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.mailer import operations, privacy
+from services.mailer import feedback, operations, privacy
 from services.mailer.config import current_config
 from services.mailer.models import Delivery, db
 from services.mailer.schemas import (
     BounceIn,
     BounceOut,
+    CampaignFeedbackOut,
     CampaignOut,
     DeliveryOut,
     DeliveryQuery,
@@ -26,8 +27,9 @@ from services.mailer.schemas import (
 )
 from shared.auth import SERVICE_ROLE, bearer_token, require_role
 from shared.db import utcnow
-from shared.errors import ServiceUnavailable, Unauthorized
+from shared.errors import InvalidInput, ServiceUnavailable, Unauthorized
 from shared.privacy import PersonalDataRequest, email_hash
+from shared.web import NUL
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -53,6 +55,19 @@ class Campaign(MethodView):
     def get(self, campaign: str) -> dict[str, Any]:
         """How many messages of a campaign (e.g. a newsletter issue) are in each state."""
         return operations.campaign_counts(db.session(), campaign)
+
+
+@blp.route("/campaigns/<string:campaign>/feedback")
+class CampaignFeedback(MethodView):
+    @require_role(SERVICE_ROLE)
+    @blp.response(200, CampaignFeedbackOut)
+    def get(self, campaign: str) -> dict[str, Any]:
+        """What came back from a campaign's messages: bounces, complaints and unsubscribes, with the addresses
+        masked. Any campaign key works (a newsletter issue, an event announcement); one the mailer has not
+        seen answers zeros."""
+        if NUL in campaign:  # the request check reads query and body, not the path; PostgreSQL cannot compare NUL
+            raise InvalidInput("Check these fields: campaign.", errors={"campaign": ["Remove the NUL character."]})
+        return feedback.feedback_with_addresses(db.session(), campaign)
 
 
 @blp.route("/previews")

@@ -38,6 +38,7 @@ class ListHeaders:
     list_id: str
     unsubscribe_url: str
     unsubscribe_mailto: str | None = None
+    signed_mailto: str | None = None  # unsubscribe+<token>@…: acted on by the inbound listener
 
 
 @dataclass(frozen=True)
@@ -255,9 +256,10 @@ class CompiledEmail:
 def list_header_lines(headers: ListHeaders) -> Iterable[bytes]:
     list_id = headers.list_id if "<" in headers.list_id else f"<{headers.list_id}>"
     targets = [f"<{_clean_value(headers.unsubscribe_url)}>"]
-    if headers.unsubscribe_mailto:
-        mailto = _clean_value(headers.unsubscribe_mailto)
-        targets.append(f"<{mailto if mailto.startswith('mailto:') else 'mailto:' + mailto}>")
+    for given in (headers.signed_mailto, headers.unsubscribe_mailto):
+        if given:
+            mailto = _clean_value(given)
+            targets.append(f"<{mailto if mailto.startswith('mailto:') else 'mailto:' + mailto}>")
     yield b"List-Id: " + encode_words(list_id).encode()
     yield b"List-Unsubscribe: " + ",\r\n ".join(targets).encode()
     yield b"List-Unsubscribe-Post: List-Unsubscribe=One-Click"

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from services.mailer.composing import sender_domain
 from services.mailer.rendering import Site
 from services.mailer.signing import DkimSigner, signer_for
+from shared.networks import current_slug
 from shared.settings import Settings
 
 
@@ -21,6 +23,9 @@ class MailerConfig:
     mail_rate: float | None
     redis_url: str | None
     anonymous_mail_per_day: int = 3
+    # Set when inbound mail is received (ELO_INBOUND_PORT): the domain of per-message bounce and
+    # unsubscribe addresses. None: mail goes out with the plain envelope sender.
+    inbound_domain: str | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> MailerConfig:
@@ -33,7 +38,14 @@ class MailerConfig:
             mail_rate=settings.mail_rate,
             redis_url=settings.redis_url,
             anonymous_mail_per_day=settings.anonymous_mail_per_day,
+            inbound_domain=inbound_domain_of(settings),
         )
+
+
+def inbound_domain_of(settings: Settings) -> str | None:
+    if settings.inbound_port is None:
+        return None
+    return settings.inbound_domain or sender_domain(settings.mail_from)
 
 
 def site_of(settings: Settings) -> Site:
@@ -44,8 +56,12 @@ def site_of(settings: Settings) -> Site:
 
 
 def current_config() -> MailerConfig:
-    config: MailerConfig | None = current_app.extensions.get("elo_mailer_config")
-    if config is None:
-        config = current_app.extensions["elo_mailer_config"] = MailerConfig.from_settings(
-            current_app.config["ELO_SETTINGS"])
+    """The config of the current network (its From, name, address, links: `shared.networks`)."""
+    configs: dict[str | None, tuple[Settings, MailerConfig]] = current_app.extensions.setdefault(
+        "elo_mailer_config", {})
+    settings: Settings = current_app.config["ELO_SETTINGS"]
+    read_from, config = configs.get(current_slug(), (None, None))
+    if config is None or read_from is not settings:
+        config = MailerConfig.from_settings(settings)
+        configs[current_slug()] = (settings, config)
     return config

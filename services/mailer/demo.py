@@ -9,6 +9,7 @@ message a coordinator sends to check that email works.
 from __future__ import annotations
 
 from flask import current_app, has_app_context
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.mailer.composing import CompiledEmail, Recipient, message_id, sender_domain
@@ -20,13 +21,25 @@ from shared.privacy import email_hash
 from shared.settings import Settings, load_settings
 
 DEMO_RECIPIENT = ("Kaisa Koordinaattori", "koordinaattori@elo-verkosto.example")
+SWEDISH_REGION_RECIPIENT = ("Karin Björkqvist", "karin.bjorkqvist@ntm-osterbotten.example")
 
 
 def seed(session: Session) -> None:
     """Add the demo rows; called once, on an empty database."""
+    _add_test_message(session, DEMO_RECIPIENT)
+
+
+def seed_swedish_region(session: Session) -> None:
+    """The Swedish-first region's test message (run inside that network: its language, From and address)."""
+    _add_test_message(session, SWEDISH_REGION_RECIPIENT)
+
+
+def _add_test_message(session: Session, recipient: tuple[str, str]) -> None:
     settings: Settings = current_app.config["ELO_SETTINGS"] if has_app_context() else load_settings()
-    name, address = DEMO_RECIPIENT
+    name, address = recipient
     key = "demo:mailer-test-message:1"
+    if session.scalar(select(Delivery.id).where(Delivery.idempotency_key == key)) is not None:
+        return
     now = utcnow()
     rendered = render("mailer-test-message", settings.primary_language,
                       {"sent_by": name, "sent_at": now.isoformat()},

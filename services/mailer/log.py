@@ -24,17 +24,18 @@ import contextlib
 import datetime as dt
 import enum
 import functools
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from select import POLLIN, POLLOUT, poll
 from typing import Any
 
 from psycopg import pq
-from sqlalchemy import Engine, bindparam, null, select, update
+from sqlalchemy import Engine, bindparam, event, null, select, update
 from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.mailer.models import FINISHED, Delivery, DeliveryStatus, db, engine_without_disk_wait
-from shared.db import committing, utcnow
+from shared.db import committing, postgres_search_path, schema_of, use_schema, utcnow
+from shared.networks import current_network
 
 WAIT_FOR_SERVER = 30.0  # seconds
 
@@ -52,7 +53,7 @@ class MarkFailed(Exception):
 
 def log_transaction() -> contextlib.AbstractContextManager[Session]:
     """A transaction on the delivery log that does not wait for the disk on commit (PostgreSQL)."""
-    return committing(_log_sessions(db.url)())
+    return committing(_log_sessions(db.url, schema_of(current_network()))())
 
 
 @contextlib.contextmanager
@@ -63,7 +64,7 @@ def log_statement() -> Iterator[Session]:
         with log_transaction() as session:
             yield session
         return
-    session = _log_sessions(db.url)()
+    session = _log_sessions(db.url, schema_of(current_network()))()
     session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     try:
         yield session
@@ -71,14 +72,25 @@ def log_statement() -> Iterator[Session]:
         session.close()
 
 
-@functools.lru_cache(maxsize=8)
-def _log_sessions(url: str) -> sessionmaker[Session]:
+def _log_sessions(url: str, schema: str) -> Callable[[], Session]:
     """Sessions for the delivery log: on PostgreSQL their own pool, set not to wait for the disk."""
     if not url.startswith("postgresql"):
         return db.session_factory
+    return _postgres_log_sessions(url, schema)
+
+
+@functools.lru_cache(maxsize=64)
+def _postgres_log_sessions(url: str, schema: str) -> sessionmaker[Session]:
     # No pre-ping (a round trip per statement): a dropped connection fails one try, which is retried.
-    engine = engine_without_disk_wait(url, pool_size=10, max_overflow=20)
+    engine = _log_engine(url).execution_options(elo_schema=schema)
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+@functools.lru_cache(maxsize=8)
+def _log_engine(url: str) -> Engine:
+    engine = engine_without_disk_wait(url, pool_size=10, max_overflow=20)
+    event.listen(engine, "engine_connect", postgres_search_path)
+    return engine
 
 
 # --- end states -------------------------------------------------------------------------------------
@@ -124,6 +136,7 @@ class SentMarks:
         self._connection: Any = None
         self._unanswered = False
         self._url = db.url
+        self._schema = schema_of(current_network())
 
     def mark(self, delivery_id: int) -> None:
         if not self._url.startswith("postgresql"):
@@ -155,7 +168,8 @@ class SentMarks:
 
     def _pgconn(self) -> Any:
         if self._connection is None:
-            self._connection = _marks_engine(self._url).raw_connection()
+            self._connection = _marks_engine(self._url, self._schema).raw_connection()
+            use_schema(self._connection, self._schema)
             if not self._connection.info.get("mark_prepared"):
                 prepared = self._connection.driver_connection.pgconn.prepare(_STATEMENT, _PREPARED.string.encode())
                 if prepared.status != pq.ExecStatus.COMMAND_OK:
@@ -210,6 +224,7 @@ def _wait(fileno: int, *, writable: bool) -> None:
         raise MarkFailed(f"the database did not answer within {WAIT_FOR_SERVER:.0f} s")
 
 
-@functools.lru_cache(maxsize=8)
-def _marks_engine(url: str) -> Engine:
+@functools.lru_cache(maxsize=64)
+def _marks_engine(url: str, _schema: str) -> Engine:
+    """One pool per network: a prepared statement names the table of the schema it was prepared in."""
     return engine_without_disk_wait(url, isolation_level="AUTOCOMMIT", pool_size=10, max_overflow=20)

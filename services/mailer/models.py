@@ -6,7 +6,19 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Engine, Index, LargeBinary, String, Text, create_engine, event, text
+from sqlalchemy import (
+    CheckConstraint,
+    Engine,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    text,
+)
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
@@ -107,6 +119,36 @@ class Suppression(Base):
     detail: Mapped[str | None] = mapped_column(String(500))
     occurred_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class MailEventKind(enum.Enum):
+    HARD_BOUNCE = "hard-bounce"
+    SOFT_BOUNCE = "soft-bounce"
+    COMPLAINT = "complaint"
+    UNSUBSCRIBE = "unsubscribe"
+
+
+class MailEvent(Base):
+    """What came back about one sent message (a DSN, a complaint report, a mailed unsubscribe).
+
+    One row per message and kind, so a report received twice counts once. `campaign` is copied from
+    the delivery, so an issue's bounces, complaints and unsubscribes are counted without a join.
+    """
+
+    __tablename__ = "mail_events"
+    __table_args__ = (
+        UniqueConstraint("delivery_id", "kind"),
+        Index("ix_mail_events_campaign_kind", "campaign", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"))
+    campaign: Mapped[str | None] = mapped_column(String(100))
+    email_hash: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[MailEventKind] = mapped_column(stored_enum(MailEventKind, "mail_event_kind"))
+    status: Mapped[str | None] = mapped_column(String(20))  # RFC 3463 code, e.g. "5.1.1"
+    detail: Mapped[str | None] = mapped_column(String(500))
+    occurred_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class RateBucket(Base):

@@ -41,6 +41,25 @@ class CampaignOut(Schema):
     suppressed = fields.Integer()
 
 
+class FeedbackAddressesOut(Schema):
+    hard_bounced = fields.List(fields.String())
+    soft_bounced = fields.List(fields.String())
+    complained = fields.List(fields.String())
+    unsubscribed = fields.List(fields.String())
+
+
+class CampaignFeedbackOut(Schema):
+    campaign = fields.String()
+    sent = fields.Integer(metadata={"description": "Messages sent"})
+    hard_bounced = fields.Integer(metadata={"description": "Messages that bounced for good"})
+    soft_bounced = fields.Integer(metadata={"description": "Messages that bounced for now (e.g. a full mailbox)"})
+    complained = fields.Integer(metadata={"description": "Messages the reader reported as spam"})
+    unsubscribed = fields.Integer(metadata={"description": "Messages whose reader unsubscribed by mail"})
+    addresses = fields.Nested(FeedbackAddressesOut, metadata={
+        "description": "Per kind, the addresses masked (`a***@example.fi`), at most 100; erased people's are "
+                       "counted but not listed"})
+
+
 class BounceIn(BodySchema):
     email = fields.Email(required=True)
     type = fields.String(required=True, validate=validate.OneOf(("hard-bounce", "complaint")))

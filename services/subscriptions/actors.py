@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import services.subscriptions.announcements.actors
 import services.subscriptions.app
 import services.subscriptions.newsletter.actors
 import services.subscriptions.subscribers.actors  # noqa: F401

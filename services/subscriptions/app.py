@@ -10,6 +10,8 @@ from typing import Any
 from flask import Flask
 
 from services.subscriptions import metrics
+from services.subscriptions.announcements import api as announcements_api
+from services.subscriptions.announcements import pages as announcement_pages
 from services.subscriptions.models import db
 from services.subscriptions.newsletter import api as newsletter_api
 from services.subscriptions.newsletter import pages as newsletter_pages
@@ -33,7 +35,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for pages in (subscriber_pages, newsletter_pages):
         pages.register(app)
         pages.add_workspace_routes(workspace)
-    for part_api in (subscriber_api, newsletter_api):
+    announcement_pages.register(app)
+    for part_api in (subscriber_api, newsletter_api, announcements_api):
         part_api.register(api)
     init_admin(app, workspace)
     metrics.register(app)

@@ -2,4 +2,5 @@
 
 from __future__ import annotations
 
-import services.subscriptions.newsletter.jobs  # noqa: F401 - registers the newsletter's handlers
+import services.subscriptions.announcements.jobs
+import services.subscriptions.newsletter.jobs  # noqa: F401 - registers the handlers of the newsletter and announcements

@@ -7,6 +7,8 @@
     try:
         counts = mailer.campaign_progress("newsletter-issue-12")      # service token
         counts.sent, counts.failed, counts.suppressed, counts.finished  # ints
+        feedback = mailer.campaign_feedback("issue-12")                # or an announcement's campaign key
+        feedback.hard_bounced, feedback.addresses["hard_bounced"]      # 2, ["a***@example.fi", …]
         preview = mailer.preview("newsletter-issue", "fi", context,      # as the recipient reads it
                                  personal={"unsubscribe_url": url, "preferences_url": url})
         preview.subject, preview.html, preview.text
@@ -33,7 +35,10 @@ from marshmallow import INCLUDE, Schema, fields, post_load
 from shared.clients import AnswerSchema
 from shared.clients.personal_data import PersonalDataCalls
 
-__all__ = ["CampaignProgress", "MailerClient", "Preview"]
+__all__ = ["FEEDBACK_KINDS", "CampaignFeedback", "CampaignProgress", "MailerClient", "Preview"]
+
+# What can come back about a sent message, as the mailer names it.
+FEEDBACK_KINDS = ("hard_bounced", "soft_bounced", "complained", "unsubscribed")
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,22 @@ class CampaignProgress:
     def finished(self) -> int:
         """Messages the mailer is done with: sent, failed for good or suppressed."""
         return self.sent + self.failed + self.suppressed
+
+
+@dataclass(frozen=True)
+class CampaignFeedback:
+    """What came back from a campaign's messages (`GET /mailer/api/v1/campaigns/<campaign>/feedback`).
+
+    `addresses` holds, per kind of FEEDBACK_KINDS, the addresses masked (`a***@example.fi`), at most
+    100 each; erased people are counted but not listed."""
+
+    campaign: str
+    sent: int
+    hard_bounced: int
+    soft_bounced: int
+    complained: int
+    unsubscribed: int
+    addresses: Mapping[str, tuple[str, ...]]
 
 
 @dataclass(frozen=True)
@@ -77,6 +98,28 @@ class CampaignProgressAnswer(AnswerSchema):
     @post_load
     def make(self, data: dict[str, Any], **_kwargs: Any) -> CampaignProgress:
         return CampaignProgress(**data)
+
+
+class FeedbackAddressesAnswer(AnswerSchema):
+    hard_bounced = fields.List(fields.String(), load_default=list)
+    soft_bounced = fields.List(fields.String(), load_default=list)
+    complained = fields.List(fields.String(), load_default=list)
+    unsubscribed = fields.List(fields.String(), load_default=list)
+
+
+class CampaignFeedbackAnswer(AnswerSchema):
+    campaign = fields.String(required=True)
+    sent = fields.Integer(required=True)
+    hard_bounced = fields.Integer(required=True)
+    soft_bounced = fields.Integer(required=True)
+    complained = fields.Integer(required=True)
+    unsubscribed = fields.Integer(required=True)
+    addresses = fields.Nested(FeedbackAddressesAnswer, load_default=dict)
+
+    @post_load
+    def make(self, data: dict[str, Any], **_kwargs: Any) -> CampaignFeedback:
+        listed = data.pop("addresses")
+        return CampaignFeedback(**data, addresses={kind: tuple(listed.get(kind, ())) for kind in FEEDBACK_KINDS})
 
 
 class PreviewRequest(Schema):
@@ -108,7 +151,7 @@ class PersonalData(AnswerSchema):
 
 
 class MailerClient(PersonalDataCalls):
-    """`MailerClient().campaign_progress(name)`, `.preview(template, language, context)`,
+    """`MailerClient().campaign_progress(name)`, `.campaign_feedback(name)`, `.preview(template, language, context)`,
     `.export_personal_data(email)`; each raises ServiceCallFailed when the mailer cannot answer."""
 
     service = "mailer"
@@ -118,6 +161,11 @@ class MailerClient(PersonalDataCalls):
         """The counts of one campaign (all zero for a campaign the mailer has not seen)."""
         response = self.request("GET", f"/api/v1/campaigns/{quote(campaign, safe='')}")
         return cast("CampaignProgress", self.load(CampaignProgressAnswer(), response.body))
+
+    def campaign_feedback(self, campaign: str) -> CampaignFeedback:
+        """Bounces, complaints and unsubscribes of one campaign, addresses masked (zeros for one not seen)."""
+        response = self.request("GET", f"/api/v1/campaigns/{quote(campaign, safe='')}/feedback")
+        return cast("CampaignFeedback", self.load(CampaignFeedbackAnswer(), response.body))
 
     def preview(self, template: str, language: str, context: Mapping[str, Any], *,
                 personal: Mapping[str, str] | None = None, list_mail: bool = True) -> Preview:

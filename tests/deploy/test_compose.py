@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
 PREFIXES = {info.name: info.prefix for info in SERVICES}
 WEB = ["landing", *PREFIXES]
-LONG_RUNNING = [*WEB, "worker", "scheduler"]
+LONG_RUNNING = [*WEB, "worker", "mail-worker", "scheduler"]
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +54,8 @@ def test_docker_compose_config_succeeds() -> None:
 
 def test_every_process_of_the_design_is_there(compose: dict[str, Any]) -> None:
     services = compose["services"]
-    assert set(services) == {"db", "rabbitmq", "redis", "migrate", *LONG_RUNNING, "nginx"}
+    assert set(services) == {"db", "rabbitmq", "redis", "migrate", *LONG_RUNNING, "inbound", "nginx"}
+    assert services["inbound"]["command"][:2] == ["elo", "inbound"]
     for name in WEB:
         command = " ".join(services[name]["command"])
         assert command.startswith("gunicorn ")
@@ -115,11 +116,20 @@ def nginx_routes() -> dict[str, str]:
     text = (DEPLOY / "nginx.conf").read_text()
     upstreams = dict(re.findall(r"upstream (\w+)\s*\{\s*server (\w+):8000;", text))
     return {location: upstreams[upstream]
-            for location, upstream in re.findall(r"location (/\S*)\s*\{\s*proxy_pass http://(\w+);", text)}
+            for location, upstream in re.findall(r"location (?:\^~ )?(/\S*)\s*\{\s*proxy_pass http://(\w+);", text)}
+
+
+def network_routes() -> dict[str, str]:
+    """The regex locations of the networks' paths (/<network>/newsletter/…) → compose service."""
+    text = (DEPLOY / "nginx.conf").read_text()
+    upstreams = dict(re.findall(r"upstream (\w+)\s*\{\s*server (\w+):8000;", text))
+    return {prefix: upstreams[upstream] for prefix, upstream in
+            re.findall(r"location ~ \^/\[a-z\]\[a-z0-9-\]\+(/\w+)/\s*\{\s*proxy_pass http://(\w+);", text)}
 
 
 def test_nginx_routes_the_same_url_space() -> None:
     assert nginx_routes() == {"/": "landing", **{f"{prefix}/": service for service, prefix in PREFIXES.items()}}
+    assert network_routes() == {prefix: service for service, prefix in PREFIXES.items()}
     text = (DEPLOY / "nginx.conf").read_text()
     for header in ("Host $http_host", "X-Forwarded-For $proxy_add_x_forwarded_for", "X-Forwarded-Proto $scheme",
                    "X-Forwarded-Host $http_host"):

@@ -116,13 +116,22 @@ def schema(url: str) -> dict[str, Any]:
 
 def elo_migrate(urls: dict[str, str], data_dir: Path) -> str:
     """`elo migrate` as an operator runs it: its own process, settings from the environment only."""
+    return elo(urls, data_dir, "migrate")
+
+
+def elo(urls: dict[str, str], data_dir: Path, *args: str) -> str:
     env = {key: value for key, value in os.environ.items() if not key.startswith("ELO_")}
     env |= {"ELO_DATA_DIR": str(data_dir), "ELO_SECRET_KEY": SECRET_KEY,
             **{f"ELO_{name.upper()}_DATABASE_URL": url for name, url in urls.items()}}
-    done = subprocess.run([str(REPO / ".venv" / "bin" / "elo"), "migrate"], env=env, cwd=data_dir,
+    done = subprocess.run([str(REPO / ".venv" / "bin" / "elo"), *args], env=env, cwd=data_dir,
                           capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
+
+
+def without_networks(snapshots: dict[str, Snapshot]) -> dict[str, Snapshot]:
+    return {name: {table: rows for table, rows in tables.items() if table != "networks"}
+            for name, tables in snapshots.items()}
 
 
 def assert_every_old_row_kept(before: dict[str, Snapshot], after: dict[str, Snapshot]) -> None:
@@ -232,6 +241,15 @@ def test_elo_migrate_brings_the_oldest_databases_up_intact_and_usable_and_a_seco
     assert {name: schema(url) for name, url in database_urls.items()} == first_schema
     assert {name: snapshot(url) for name, url in database_urls.items()} == after
 
+    # The one network becomes the default of several: adding one changes none of its rows.
+    assert "ready" in elo(database_urls, tmp_path, "network", "add", "lappi", "--name-fi", "Lapin ELO-verkosto",
+                          "--languages", "fi,sv", "--mail-from", "Lapin ELO <elo@lappi.example>")
+    assert without_networks({name: snapshot(url) for name, url in database_urls.items()}) == without_networks(after)
+
     with running_apps(database_urls, tmp_path) as client:
         assert_old_links_work(client, database_urls)
         assert_the_apps_work(client, database_urls)
+        assert oldest_rows.UPCOMING_TITLE in client.get("/pohjois-pohjanmaa/events/").get_data(as_text=True)
+        lappi = client.get("/lappi/events/")
+        assert lappi.status_code == 200
+        assert oldest_rows.UPCOMING_TITLE not in lappi.get_data(as_text=True)

@@ -24,6 +24,8 @@ LOCAL = {"REMOTE_ADDR": "127.0.0.1"}  # werkzeug's test client sends no client a
 PUBLIC = {"REMOTE_ADDR": "203.0.113.7"}
 TOKEN = "metrics-token-" + "m" * 24
 
+DEFAULT = 'network="pohjois-pohjanmaa"'  # the database figures name their network (the default one here)
+
 
 def scrape(client: Client, prefix: str, **options: object) -> str:
     response = client.get(f"{prefix}/metrics", environ_overrides=options.pop("environ", LOCAL), **options)
@@ -42,10 +44,10 @@ def test_each_service_shows_its_families_and_only_its_own_samples(client: Client
     for path in ("/newsletter/", "/events/", "/mailer/healthz"):
         client.get(path)
     families = {
-        "/newsletter": ["elo_subscribers{service=\"subscriptions\",status=\"confirmed\"}"],
-        "/events": ["elo_event_registrations{service=\"events\",status=\"waitlisted\"}"],
-        "/mailer": [f'elo_mail_deliveries{{service="mailer",status="{status}"}}' for status in
-                    ("sent", "failed", "suppressed")],
+        "/newsletter": [f'elo_subscribers{{{DEFAULT},service="subscriptions",status="confirmed"}}'],
+        "/events": [f'elo_event_registrations{{{DEFAULT},service="events",status="waitlisted"}}'],
+        "/mailer": [f'elo_mail_deliveries{{{DEFAULT},service="mailer",status="{status}"}}'
+                    for status in ("sent", "failed", "suppressed")],
     }
     for prefix, own in families.items():
         text = scrape(client, prefix)
@@ -55,7 +57,7 @@ def test_each_service_shows_its_families_and_only_its_own_samples(client: Client
             assert name.split("{")[0] in text, (prefix, name)
         for line in own:
             assert re.search(rf"^{re.escape(line)} ", text, re.MULTILINE), line
-        assert value(text, f'elo_metrics_database_up{{service="{service}"}}') == 1.0
+        assert value(text, f'elo_metrics_database_up{{{DEFAULT},service="{service}"}}') == 1.0
         labels = set(re.findall(r'service="([a-z]+)"', text))
         assert labels == {service}, (prefix, labels)
 
@@ -85,12 +87,12 @@ def test_outbox_and_jobs_are_read_from_the_database_at_scrape_time(client: Clien
         session.add(Job(kind="events.remind", key="metrics-test", due_at=an_hour_ago, payload={}))
         session.add(Job(kind="events.remind", key="metrics-later", due_at=utcnow() + dt.timedelta(days=1)))
     text = scrape(client, "/events")
-    assert value(text, 'elo_outbox_pending{service="events"}') == 1
-    assert value(text, 'elo_outbox_unrelayed{service="events"}') == 1
-    assert 3500 < value(text, 'elo_outbox_oldest_pending_age_seconds{service="events"}') < 4000
-    assert value(text, 'elo_jobs_due{service="events"}') == 1
-    assert 3500 < value(text, 'elo_jobs_oldest_due_age_seconds{service="events"}') < 4000
-    assert value(scrape(client, "/mailer"), 'elo_outbox_pending{service="mailer"}') == 0
+    assert value(text, f'elo_outbox_pending{{{DEFAULT},service="events"}}') == 1
+    assert value(text, f'elo_outbox_unrelayed{{{DEFAULT},service="events"}}') == 1
+    assert 3500 < value(text, f'elo_outbox_oldest_pending_age_seconds{{{DEFAULT},service="events"}}') < 4000
+    assert value(text, f'elo_jobs_due{{{DEFAULT},service="events"}}') == 1
+    assert 3500 < value(text, f'elo_jobs_oldest_due_age_seconds{{{DEFAULT},service="events"}}') < 4000
+    assert value(scrape(client, "/mailer"), f'elo_outbox_pending{{{DEFAULT},service="mailer"}}') == 0
 
 
 def test_a_client_outside_the_allow_list_gets_the_404_of_a_missing_page(client: Client, apps: dict[str, Flask]) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from services.events import emails
 from services.events.models import Event, EventKind, EventMode, EventStatus, Visibility
+from services.events.operations.announcing import announce_if_new
 from services.events.operations.schedule import cancel_pending_jobs, schedule_event_jobs
 from services.events.operations.seats import active_registrations, fill_free_seats
 from shared.db import utcnow
@@ -85,6 +86,7 @@ def create_event(session: Session, data: Mapping[str, Any]) -> Event:
     session.add(event)
     session.flush()
     schedule_event_jobs(session, event)
+    announce_if_new(session, event)
     return event
 
 
@@ -138,6 +140,7 @@ def update_event(session: Session, event_id: int, changes: Mapping[str, Any]) ->
     session.flush()
     schedule_event_jobs(session, event)
     fill_free_seats(session, event)
+    announce_if_new(session, event)  # an unlisted event made public is announced now; others never again
     return event
 
 

@@ -1,6 +1,9 @@
 """Calendar feeds: the public calendar (`/events/calendar.ics`, filters `?kind=&theme=&lang=`), one
 event (`/events/<slug>.ics`) and a person's own calendar (`/events/calendar/<token>.ics`).
 
+With several networks, the plain `/events/calendar.ics` is the national calendar (`services.events.national`),
+which also takes `?mode=` and `?network=` (one or more slugs): a feed of one's own choice across networks.
+
 Answers carry an ETag and Last-Modified, so a calendar app polling an unchanged feed gets a 304;
 the last few rendered public calendars are kept by ETag."""
 
@@ -15,12 +18,13 @@ from typing import Any
 
 from flask import Flask, Response, request
 
-from services.events import links
-from services.events.calendar import Personal, calendar_domain, calendar_text
+from services.events import links, national
+from services.events.calendar import Personal, calendar_domain, calendar_text, national_calendar_text
 from services.events.emails import sees_online_link
 from services.events.models import Event, EventKind, RegistrationStatus, db
 from services.events.operations import events as event_cases
 from services.events.operations import listing, registrations
+from shared.db import utcnow
 from shared.errors import Gone, InvalidInput, NotFound
 from shared.labels import THEMES
 from shared.settings import LANGUAGES
@@ -28,6 +32,9 @@ from shared.tokens import TokenExpired, TokenInvalid
 from shared.web import current_language
 
 FEED_NAMES = {"fi": "ELO-verkoston tapahtumat", "sv": "ELO-nätverkets evenemang", "en": "ELO network events"}
+NATIONAL_FEED_NAMES = {"fi": "ELO-verkostojen tapahtumat koko maassa", "sv": "ELO-nätverkens evenemang i hela landet",
+                       "en": "ELO network events nationwide"}
+FIRST_MODIFIED = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)  # Last-Modified of a calendar without events
 
 
 def add_routes(app: Flask) -> None:
@@ -37,25 +44,57 @@ def add_routes(app: Flask) -> None:
 
 
 def feed() -> Response:
+    """The public calendar; at the plain prefix of a deployment with several networks, the national one."""
+    national_view = national.is_national_view()
+    filters, slugs = _feed_filters(national_view)
+    if national_view:
+        return _national_feed(filters, slugs)
+    session = db.session()
+    stamps = listing.feed_stamps(session, kind=filters.kind, theme=filters.theme, language=filters.language)
+    text_language = filters.language or "fi"
+    name = FEED_NAMES[text_language]
+    key = f"{filters.kind}|{filters.theme}|{filters.language}"
+    return _ics_response(stamps, name=name, language=text_language, key=key,
+                         load=lambda: listing.events_by_ids(session, [row.id for row in stamps]))
+
+
+def _feed_filters(national_view: bool) -> tuple[national.Filters, list[str]]:
+    """The feed's filters (`kind`, `theme`, `lang`; nationally also `mode` and `network`, one or more slugs
+    comma-separated or repeated); a problem+json naming each wrong one."""
     args = request.args
-    kind = args.get("kind") or None
-    theme = args.get("theme") or None
-    language = args.get("lang") or None
+    filters = national.Filters(kind=args.get("kind") or None, theme=args.get("theme") or None,
+                               language=args.get("lang") or None, mode=args.get("mode") or None)
+    slugs = [slug.strip() for value in args.getlist("network") for slug in value.split(",") if slug.strip()]
     problems = {}
-    if kind and kind not in [k.value for k in EventKind]:
+    if filters.kind and filters.kind not in [k.value for k in EventKind]:
         problems["kind"] = ["Unknown kind."]
-    if theme and theme not in THEMES:
+    if filters.theme and filters.theme not in THEMES:
         problems["theme"] = ["Unknown theme."]
-    if language and language not in LANGUAGES:
+    if filters.language and filters.language not in LANGUAGES:
         problems["lang"] = ["Use fi, sv or en."]
+    if national_view and filters.mode and filters.mode not in national.MODES:
+        problems["mode"] = ["Use onsite, online or hybrid."]
+    unknown = national.unknown_slugs(slugs) if national_view else []
+    if unknown:
+        problems["network"] = [f"Unknown network: {', '.join(unknown)}."]
     if problems:
         raise InvalidInput("Check these parameters: " + ", ".join(sorted(problems)) + ".", errors=problems)
-    session = db.session()
-    stamps = listing.feed_stamps(session, kind=kind, theme=theme, language=language)
-    text_language = language or "fi"
-    name = FEED_NAMES[text_language]
-    return _ics_response(stamps, name=name, language=text_language, key=f"{kind}|{theme}|{language}",
-                         load=lambda: listing.events_by_ids(session, [row.id for row in stamps]))
+    return filters, slugs
+
+
+def _national_feed(filters: national.Filters, slugs: list[str]) -> Response:
+    """Served from the copy rendered for the networks' current markers; rendered anew when one changes
+    (and once a day, as events fall out of the year-back window)."""
+    chosen = national.organisers(slugs)
+    markers = national.markers(chosen)
+    language = filters.language or "fi"
+    name = NATIONAL_FEED_NAMES[language]
+    version = ";".join(f"{organiser.slug}:{marker}" for organiser, marker in zip(chosen, markers, strict=True))
+    version += f"|national|{filters.key}|{name}|{utcnow().date()}|{links.base_url()}"
+    changes = [marker.changed_at for marker in markers if marker.changed_at is not None]
+    return _conditional_ics(_etag(version), max(changes, default=FIRST_MODIFIED), private=False,
+                            render=lambda: national_calendar_text(national.feed_entries(chosen, filters, language),
+                                                                  name=name, language=language))
 
 
 def event_ics(slug: str) -> Response:
@@ -113,7 +152,7 @@ rendered_feeds = RenderedFeeds()
 def _ics_response(events: Sequence[Any], *, name: str, language: str, key: str, filename: str | None = None,
                   personal: dict[int, Personal] | None = None, private: bool = False,
                   load: Callable[[], Sequence[Event]] | None = None) -> Response:
-    """The calendar with ETag and Last-Modified; a conditional GET that matches answers 304 without a body.
+    """The calendar of `events` with ETag and Last-Modified.
 
     `events` may be light rows (id, sequence, updated_at) with `load` giving the whole events: they
     are loaded only when the calendar must be rendered.
@@ -121,8 +160,26 @@ def _ics_response(events: Sequence[Any], *, name: str, language: str, key: str, 
     version = listing.feed_version(events) + f"|{key}|{name}|{links.base_url()}"
     if personal:
         version += "|" + ";".join(f"{event_id}:{item}" for event_id, item in sorted(personal.items()))
-    etag = hashlib.sha256(version.encode()).hexdigest()[:32]
-    last_modified = max((e.updated_at for e in events), default=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    last_modified = max((e.updated_at for e in events), default=FIRST_MODIFIED)
+
+    def render() -> str:
+        host = calendar_domain(db.session(), links.base_url())
+        text = calendar_text(load() if load else events, host=host, name=name,
+                             language=language, base_url=links.base_url(), personal=personal)
+        db.session.commit()  # the calendar domain, when this was the first UID ever made
+        return text
+
+    return _conditional_ics(_etag(version), last_modified, private=private, render=render, filename=filename)
+
+
+def _etag(version: str) -> str:
+    return hashlib.sha256(version.encode()).hexdigest()[:32]
+
+
+def _conditional_ics(etag: str, last_modified: dt.datetime, *, private: bool, render: Callable[[], str],
+                     filename: str | None = None) -> Response:
+    """A conditional GET that matches answers 304 without a body; a public calendar already rendered for
+    this ETag is served from its copy; `render` runs only when neither."""
     cache = "private, max-age=300" if private else "public, max-age=300"
     if request.if_none_match.contains_weak(etag) or (  # RFC 9110: weak comparison (gzip proxies weaken ETags)
             not request.if_none_match and request.if_modified_since
@@ -131,10 +188,7 @@ def _ics_response(events: Sequence[Any], *, name: str, language: str, key: str, 
     else:
         text = rendered_feeds.get(etag) if not private else None
         if text is None:
-            host = calendar_domain(db.session(), links.base_url())
-            text = calendar_text(load() if load else events, host=host, name=name,
-                                 language=language, base_url=links.base_url(), personal=personal)
-            db.session.commit()  # the calendar domain, when this was the first UID ever made
+            text = render()
             if not private:
                 rendered_feeds.put(etag, text)
         response = Response(text, mimetype="text/calendar")

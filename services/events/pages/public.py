@@ -3,13 +3,15 @@ person's own registration (cancel) and the feedback form. Thin: read the form, o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Flask, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from services.events import links
+from services.events import links, national
 from services.events.emails import sees_online_link
 from services.events.limits import limit_registrations
 from services.events.models import Event, EventKind, Registration, db
@@ -19,6 +21,7 @@ from shared.errors import DomainError, Gone, InvalidInput, NotFound
 from shared.form_messages import field_message
 from shared.formatting import local
 from shared.labels import THEMES, kind_label, mode_label, theme_label
+from shared.plain_language import page_template
 from shared.settings import LANGUAGES
 from shared.tokens import TokenExpired, TokenInvalid
 from shared.web import current_language
@@ -96,6 +99,8 @@ def _page_number(raw: str | None) -> int:
 
 
 def index() -> str:
+    if national.is_national_view():
+        return national_index()
     kind = request.args.get("kind") or None
     theme = request.args.get("theme") or None
     language = request.args.get("in") or None
@@ -117,6 +122,44 @@ def index() -> str:
                            theme_options=[(t, theme_label(t, page_language)) for t in THEMES],
                            year_url=url_for("year", year=year), year=year,
                            feed_url=f"{links.base_url()}/events/calendar.ics")
+
+
+def national_index() -> str:
+    """Every network's upcoming public events, each with its organising network; filters as the list of one
+    network, and by network and mode. Unknown filter values are ignored, like on the one-network list."""
+    args = request.args
+    slug = args.get("network") or None
+    slug = slug if slug and not national.unknown_slugs([slug]) else None
+    filters = national.Filters(kind=_known(args.get("kind"), [k.value for k in EventKind]),
+                               theme=_known(args.get("theme"), THEMES), language=_known(args.get("in"), LANGUAGES),
+                               mode=_known(args.get("mode"), national.MODES))
+    chosen = national.organisers([slug] if slug else [])
+    matching = national.upcoming(chosen, filters)
+    pages = max(1, -(-len(matching) // PAGE_SIZE))
+    page = min(_page_number(args.get("page")), pages)
+    shown = national.listed(chosen, matching[(page - 1) * PAGE_SIZE:page * PAGE_SIZE])
+    chosen_filters: dict[str, Any] = {"network": slug, "kind": filters.kind, "theme": filters.theme,
+                                      "in": filters.language, "mode": filters.mode}
+    feed_filters = {"network": slug, "kind": filters.kind, "theme": filters.theme, "lang": filters.language,
+                    "mode": filters.mode}
+    language = current_language()
+    return render_template(
+        "events/national.html", listed=shown, filters=chosen_filters, page=page, pages=pages,
+        page_url=lambda number: url_for("index", page=number, **chosen_filters),
+        network_options=[(organiser.slug, organiser.name_in(language)) for organiser in national.organisers()],
+        kind_options=[(k.value, kind_label(k.value, language)) for k in EventKind],
+        theme_options=[(t, theme_label(t, language)) for t in THEMES],
+        mode_options=[(mode, mode_label(mode, language)) for mode in national.MODES],
+        feed_url=f"{links.base_url()}/events/calendar.ics" + _query(feed_filters))
+
+
+def _known(value: str | None, allowed: Sequence[str]) -> str | None:
+    return value if value in allowed else None
+
+
+def _query(params: dict[str, str | None]) -> str:
+    given = {name: value for name, value in params.items() if value}
+    return "?" + urlencode(given) if given else ""
 
 
 def year_view(year: int) -> str:
@@ -144,7 +187,7 @@ def _render_event(event: Event, *, form: dict[str, Any], errors: dict[str, list[
     available = open_availability(db.session(), [event]).get(event.id, [])
     ics_url = links.event_ics_url(event.slug)
     return render_template(
-        "events/event.html", event=event, form=form, errors=errors, availability=available,
+        page_template("events/event.html", "event"), event=event, form=form, errors=errors, availability=available,
         is_open=registrations.registration_is_open(event),
         participation_options=_participation_options(event, available),
         ics_url=ics_url, webcal_url=links.webcal_url(ics_url), google_url=links.google_calendar_url(event, language),

@@ -8,6 +8,7 @@ is taken to be away and the rest of the batch is retried later.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -19,6 +20,7 @@ from services.mailer.config import MailerConfig, current_config
 from services.mailer.delivery.anonymous import claim_anonymous
 from services.mailer.delivery.claims import LeaseHeld, Wanted, claim, claim_one
 from services.mailer.delivery.sending import RetryLater, Sender, send_or_record
+from services.mailer.inbound_addresses import UNSUBSCRIBE, signed_address
 from services.mailer.log import SentMarks, log_transaction, record_failure
 from services.mailer.models import DeliveryStatus
 from services.mailer.rendering import TemplateMissing, render
@@ -60,7 +62,7 @@ def deliver_one(request: Mapping[str, Any]) -> None:
         log.error("delivery %s failed: cannot render template %s: %s", delivery_id, wanted.template, error)
         return
     person = Recipient(email=wanted.email, name=recipient.get("name"), idempotency_key=wanted.key,
-                       personal=personal, list_headers=list_headers)
+                       personal=personal, list_headers=_signed(list_headers, delivery_id, config))
     values = {"name": recipient.get("name") or "", "email": wanted.email, **personal}
     send_or_record(Sender(config), delivery_id, wanted, compiled.build(person), compiled.subject_for(values))
 
@@ -106,7 +108,7 @@ def _send_each(sender: Sender, compiled: CompiledEmail, people: Mapping[str, Any
         item = people[wanted.key]
         person = Recipient(email=wanted.email, name=item.get("name"), idempotency_key=wanted.key,
                            personal=item.get("substitutions") or {},
-                           list_headers=_list_headers(item.get("list_headers")))
+                           list_headers=_signed(_list_headers(item.get("list_headers")), delivery_id, sender.config))
         values = {"name": item.get("name") or "", "email": wanted.email, **person.personal}
         try:
             send_or_record(sender, delivery_id, wanted, compiled.build(person), compiled.subject_for(values))
@@ -127,6 +129,14 @@ def _list_headers(data: Mapping[str, Any] | None) -> ListHeaders | None:
         return None
     return ListHeaders(list_id=data["list_id"], unsubscribe_url=data["unsubscribe_url"],
                        unsubscribe_mailto=data.get("unsubscribe_mailto"))
+
+
+def _signed(headers: ListHeaders | None, delivery_id: int, config: MailerConfig) -> ListHeaders | None:
+    """The headers with the message's own signed unsubscribe address, when inbound mail is received."""
+    if headers is None or config.inbound_domain is None:
+        return headers
+    address = signed_address(config.secret_key, UNSUBSCRIBE, delivery_id, config.inbound_domain)
+    return dataclasses.replace(headers, signed_mailto=f"mailto:{address}?subject=unsubscribe")
 
 
 def _attachments(items: Sequence[Mapping[str, Any]] | None) -> list[Attachment]:

@@ -16,6 +16,7 @@ from email.utils import parseaddr
 from services.mailer.composing import sender_domain
 from services.mailer.config import MailerConfig
 from services.mailer.delivery.claims import Wanted
+from services.mailer.inbound_addresses import BOUNCES, signed_address
 from services.mailer.log import SentMarks, log_statement, log_transaction, mark_sent, record_failure
 from services.mailer.models import CapturedMail, Delivery, DeliveryStatus, db
 from services.mailer.operations import record_suppression
@@ -69,12 +70,18 @@ class Sender:
             return
         if self.limiter is not None:
             self.limiter.wait()
-        smtp_transport(self.config.smtp_url).send(self.envelope_from, [wanted.email], data)
+        smtp_transport(self.config.smtp_url).send(self.envelope_sender(delivery_id), [wanted.email], data)
         if self.marks is not None:
             self.marks.mark(delivery_id)
             return
         with log_statement() as session:
             mark_sent(session, delivery_id)
+
+    def envelope_sender(self, delivery_id: int) -> str:
+        """The message's own bounce address (VERP) when inbound mail is received, else the sending address."""
+        if self.config.inbound_domain is None:
+            return self.envelope_from
+        return signed_address(self.config.secret_key, BOUNCES, delivery_id, self.config.inbound_domain)
 
 
 def _envelope_address(mail_from: str) -> str:

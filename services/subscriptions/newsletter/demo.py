@@ -1,6 +1,7 @@
 """Demo content of the newsletter part, written from the seeds (the Pohjois-Pohjanmaa action plan
 2024-2028, the Kainuu strategy, the national development projects and the Swedish ELO-group text):
-accepted and submitted articles, one sent issue in the archive and one draft."""
+accepted and submitted articles, one sent issue in the archive and one draft. The Swedish-first
+Österbotten network gets its own: Swedish articles and one sent issue in Swedish and Finnish."""
 
 from __future__ import annotations
 
@@ -116,6 +117,58 @@ ARTICLES: list[dict[str, Any]] = [
     },
 ]
 
+SWEDISH_REGION_ARTICLES: list[dict[str, Any]] = [
+    {
+        "key": "tvasprakig", "status": S.PUBLISHED, "language": "sv", "themes": ["coordinated", "accessible"],
+        "title": "Vägledning på två språk i Österbotten",
+        "summary": "ELO-gruppen i Österbotten samlar vägledare från skolor, läroanstalter, kommuner och "
+                   "arbets- och näringsbyrån. Arbetet sker på svenska och finska.",
+        "body": "I Österbotten är vägledningen tvåspråkig. Den som söker råd ska få dem på sitt eget språk, "
+                "oberoende av om hen bor i Vasa, Närpes eller Jakobstad.\n\n"
+                "ELO-gruppen har därför kommit överens om några gemensamma principer:\n\n"
+                "- information om utbildning och arbete finns på både svenska och finska\n"
+                "- vägledarna känner till varandras tjänster över språkgränsen\n"
+                "- nätverksträffarna hålls på båda språken\n\n"
+                "Utbildningar i hela landet hittar du på [Studieinfo](https://studieinfo.fi).",
+        "author_name": "Karin Björkqvist", "email": "karin.bjorkqvist@ntm-osterbotten.example",
+        "organisation": "Österbottens NTM-central",
+    },
+    {
+        "key": "uppsokande", "status": S.PUBLISHED, "language": "sv", "themes": ["equitable", "knowledge"],
+        "title": "Uppsökande ungdomsarbete når dem som står utanför",
+        "summary": "Vasa stads ungdomstjänster berättar hur det uppsökande arbetet och vägledningen stöder unga "
+                   "som saknar studieplats eller arbete.",
+        "body": "Varje år blir en del unga utan studieplats efter grundskolan, och andra avbryter sina studier. "
+                "Det uppsökande ungdomsarbetet tar kontakt med dem och följer med till vägledningen.\n\n"
+                "Samarbetet med läroanstalterna och arbets- och näringsbyrån är avgörande: när vi känner "
+                "varandra hittar den unga rätt tjänst snabbare.",
+        "author_name": "Camilla Nyholm", "email": "camilla.nyholm@vasa.example",
+        "organisation": "Vasa stad, ungdomstjänster",
+    },
+    {
+        "key": "kaksikielinen", "status": S.PUBLISHED, "language": "fi", "themes": ["coordinated", "accessible"],
+        "title": "Ohjausta kahdella kielellä Pohjanmaalla",
+        "summary": "Pohjanmaan ELO-ryhmä kokoaa yhteen ohjaajat kouluista, oppilaitoksista, kunnista ja "
+                   "TE-toimistosta. Työtä tehdään ruotsiksi ja suomeksi.",
+        "body": "Pohjanmaalla ohjaus on kaksikielistä. Neuvoa pitää saada omalla kielellä, asuipa "
+                "Vaasassa, Närpiössä tai Pietarsaaressa.\n\n"
+                "Siksi tieto koulutuksesta ja työstä on saatavilla ruotsiksi ja suomeksi, ja "
+                "verkostotapaamiset pidetään molemmilla kielillä.",
+        "author_name": "Tiina Mäkinen", "email": "tiina.makinen@vamia.example",
+        "organisation": "Vamia",
+    },
+    {
+        "key": "distans", "status": S.SUBMITTED, "language": "sv", "themes": ["digital", "quality"],
+        "title": "Gemensam fortbildning i vägledning på distans",
+        "summary": "Yrkesakademin föreslår en fortbildning för hela regionen om verktyg och arbetssätt i "
+                   "vägledning på nätet.",
+        "body": "Allt fler studerande vill träffa sin studiehandledare på distans. Vi föreslår att ELO-gruppen "
+                "ordnar en gemensam fortbildning om verktyg och arbetssätt för vägledning på nätet.",
+        "author_name": "Mats Granholm", "email": "mats.granholm@yrkesakademin.example",
+        "organisation": "Yrkesakademin i Österbotten",
+    },
+]
+
 
 def seed(session: Session) -> None:
     """Add this part's demo rows to an empty database."""
@@ -143,6 +196,30 @@ def seed(session: Session) -> None:
                                [articles["tyopajat"], articles["vihrea"]])]
     session.add(draft)
     session.flush()
+
+
+def seed_swedish_region(session: Session) -> None:
+    """The Swedish-first region's articles and its sent issue (Swedish first, with a Finnish version)."""
+    if session.scalar(select(Article.id).limit(1)) is not None:
+        return
+    now = utcnow()
+    articles = {data["key"]: _article(session, data, now) for data in SWEDISH_REGION_ARTICLES}
+    sent = Issue(language="sv", status=IssueStatus.SENT, started_at=now - dt.timedelta(days=21),
+                 sent_at=now - dt.timedelta(days=21), created_at=now - dt.timedelta(days=23))
+    sent.versions = [
+        _version("sv", "ELO-nyhetsbrev för Österbotten 1/2026",
+                 "Bästa läsare,\n\ni det här numret berättar vi hur vägledningen fungerar på två språk och hur "
+                 "det uppsökande ungdomsarbetet når unga som står utanför studier och arbete. "
+                 "Tack till alla som har skrivit!",
+                 [articles["tvasprakig"], articles["uppsokande"]]),
+        _version("fi", "Pohjanmaan ELO-uutiskirje 1/2026",
+                 "Hyvä lukija,\n\ntässä numerossa kerromme, miten ohjaus toimii kahdella kielellä. "
+                 "Kiitos kaikille kirjoittajille!",
+                 [articles["kaksikielinen"]]),
+    ]
+    session.add(sent)
+    session.flush()
+    _mark_delivered(session, sent)
 
 
 def _article(session: Session, data: dict[str, Any], now: dt.datetime) -> Article:

@@ -1,5 +1,6 @@
 """Demo content of the subscribers part: people from the member organisations of the Pohjois-Pohjanmaa
-ELO group (seed 000), in Finnish, Swedish and English, with mixed statuses and topics."""
+ELO group (seed 000), in Finnish, Swedish and English, with mixed statuses and topics; and a few people of
+the Swedish-first Österbotten network (seed 004), in Swedish and Finnish."""
 
 from __future__ import annotations
 
@@ -60,6 +61,22 @@ PEOPLE = [
      "pending", "events trainings"),
 ]
 
+# The Swedish-speaking region of Österbotten (seed 004: the work is bilingual there): mostly Swedish, some Finnish.
+SWEDISH_REGION_PEOPLE = [
+    ("Karin Björkqvist", "Österbottens NTM-central", "ntm-osterbotten", "sv", "confirmed",
+     "newsletter events trainings"),
+    ("Mats Granholm", "Yrkesakademin i Österbotten", "yrkesakademin", "sv", "confirmed", "newsletter trainings"),
+    ("Frida Strandberg", "Yrkeshögskolan Novia", "novia", "sv", "confirmed", "newsletter events"),
+    ("Jonas Backman", "Åbo Akademi, Vasa", "abo", "sv", "confirmed", "newsletter"),
+    ("Camilla Nyholm", "Vasa stad, ungdomstjänster", "vasa", "sv", "confirmed", "events trainings"),
+    ("Peter Lassila", "Arbets- och näringsbyrån i Österbotten", "te-osterbotten", "sv", "confirmed",
+     "newsletter events"),
+    ("Emma Sjöholm", "Korsholms gymnasium", "korsholm", "sv", "pending", "newsletter"),
+    ("Tiina Mäkinen", "Vamia", "vamia", "fi", "confirmed", "newsletter trainings"),
+    ("Antti Koivisto", "Vaasan yliopisto", "uwasa", "fi", "confirmed", "newsletter events"),
+    ("Riitta Hautala", "Pohjanmaan liitto", "pohjanmaa", "fi", "confirmed", "newsletter"),
+]
+
 _ACTIONS = {"confirmed": [ConsentAction.SUBSCRIBE, ConsentAction.CONFIRM],
             "pending": [ConsentAction.SUBSCRIBE],
             "unsubscribed": [ConsentAction.SUBSCRIBE, ConsentAction.CONFIRM, ConsentAction.UNSUBSCRIBE],
@@ -76,11 +93,20 @@ def address_of(name: str, domain: str) -> str:
 
 def seed(session: Session) -> None:
     """Add this part's demo rows to an empty database (does nothing when subscribers exist)."""
+    _add_people(session, PEOPLE)
+
+
+def seed_swedish_region(session: Session) -> None:
+    """The Swedish-first region's subscribers, in its own database (does nothing when subscribers exist)."""
+    _add_people(session, SWEDISH_REGION_PEOPLE)
+
+
+def _add_people(session: Session, people: list[tuple[str, str, str, str, str, str]]) -> None:
     if session.scalar(select(func.count(Subscriber.id))):
         return
     secret = str(current_app.config["SECRET_KEY"])
     now = utcnow()
-    for index, (name, organisation, domain, language, status, topics) in enumerate(PEOPLE):
+    for index, (name, organisation, domain, language, status, topics) in enumerate(people):
         joined = now - dt.timedelta(days=400 - index * 11)
         email = address_of(name, domain)
         subscriber = Subscriber(email=email, email_hash=email_hash(secret, email), name=name,

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from services.subscriptions.subscribers.models import Subscriber
 from services.subscriptions.subscribers.operations import links
 from shared.contract import ANONYMOUS, SEND_EMAIL, EmailRequest, dump_payload
+from shared.networks import current_network
 from shared.outbox import enqueue
 
 CONFIRM = "confirm-subscription"
@@ -99,10 +100,16 @@ def _personal(subscriber: Subscriber) -> dict[str, str]:
 def list_headers(subscriber: Subscriber) -> dict[str, Any]:
     """A `shared.contract.ListHeaders` payload for list mail to this subscriber (RFC 2369, RFC 8058)."""
     return {
-        "list_id": f"newsletter.{list_host()}",
+        "list_id": list_id(),
         "unsubscribe_url": links.unsubscribe_url(subscriber),
         "unsubscribe_mailto": f"mailto:{_sender_address()}?subject=unsubscribe",
     }
+
+
+def list_id() -> str:
+    """The network's own List-Id (`elo network add --list-id`), else newsletter.<host> of the default."""
+    network = current_network()
+    return network.list_id if network is not None and network.list_id else f"newsletter.{list_host()}"
 
 
 def list_host() -> str:

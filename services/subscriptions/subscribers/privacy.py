@@ -3,19 +3,24 @@
 Both start from a fresh single-use "my data" link (`pages/my_data.py`), which carries the keyed hash of the
 address, never the address. The other services answer through their typed clients (`shared.clients`);
 erasure reaches them as `ErasePerson` messages written in the same transaction.
+
+One person may appear in several networks of a deployment (`shared.networks`). The export gathers every
+network they appear in, each part named by its network; erasure covers the link's network or all of them.
+Each network is read and erased in a session of its own, and the other services are asked in that network.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.subscriptions.models import db
 from services.subscriptions.newsletter.models import Article
 from services.subscriptions.newsletter.privacy import ERASED_ADDRESS, erase_author, export_author
 from services.subscriptions.subscribers.models import (
@@ -32,8 +37,11 @@ from shared.clients.events import EventsClient
 from shared.clients.mailer import MailerClient
 from shared.contract import ERASE_PERSON_IN, ErasePerson, dump_payload
 from shared.db import utcnow
+from shared.network_registry import app_networks
+from shared.networks import Network, current_network, using_network
 from shared.outbox import enqueue
 from shared.privacy import email_hash, forget_in_outbox
+from shared.web import network_name
 
 
 class PersonalDataSource(Protocol):
@@ -65,18 +73,6 @@ def author_addresses(session: Session, address_hash: str) -> list[str]:
 
 def holds_here(session: Session, address_hash: str) -> bool:
     return subscriber_of(session, address_hash) is not None or bool(author_addresses(session, address_hash))
-
-
-def holds_elsewhere(address_hash: str) -> bool:
-    """Whether the events service or the mailer holds the address. Call it with no transaction open.
-    A service that does not answer counts as holding nothing: the person may ask again."""
-    for source in _sources():
-        try:
-            if source.holds_personal_data(email_hash=address_hash):
-                return True
-        except ServiceCallFailed:
-            continue
-    return False
 
 
 def export_here(session: Session, address_hash: str) -> dict[str, Any]:
@@ -173,3 +169,90 @@ def _erase_subscriber(session: Session, subscriber: Subscriber) -> None:
     session.add(ConsentEvent(subscriber_id=None, email_hash=address_hash, action=ConsentAction.ERASE,
                              source=ConsentSource.EMAIL, wording_version=CONSENT_WORDING_VERSION,
                              language=language, topics="", occurred_at=utcnow()))
+
+
+# --- several networks ------------------------------------------------------------------------------------
+
+def slug_of(network: Network | None) -> str:
+    """The network's slug; the default network's is the one its pages also answer at."""
+    return network.slug if network is not None else str(current_app.config["ELO_SETTINGS"].network_slug)
+
+
+def name_of(network: Network | None, language: str) -> str:
+    with using_network(network):
+        return network_name(language)
+
+
+def deployment_networks() -> list[Network | None]:
+    """Every network of the deployment: the default one (None) first, then the others as they were added."""
+    return [None, *app_networks()]
+
+
+def appears_in(network: Network | None, address_hash: str, *, unanswered_counts: bool) -> bool:
+    """Whether `network` holds anything about the address, in any service. Call it with no transaction open.
+    `unanswered_counts`: a service that does not answer counts as holding (for the export and the erasure,
+    which must not skip it silently) or as holding nothing (for mailing a link)."""
+    with using_network(network):
+        with db.transaction() as session:
+            if holds_here(session, address_hash):
+                return True
+        for source in _sources():
+            try:
+                if source.holds_personal_data(email_hash=address_hash):
+                    return True
+            except ServiceCallFailed:
+                if unanswered_counts:
+                    return True
+    return False
+
+
+def networks_of(address_hash: str) -> list[Network | None]:
+    """The current network, and every other network the address appears in, in the deployment's order."""
+    here = slug_of(current_network())
+    return [network for network in deployment_networks()
+            if slug_of(network) == here or appears_in(network, address_hash, unanswered_counts=True)]
+
+
+def other_networks_of(address_hash: str) -> list[Network | None]:
+    """Every network but the current one that the address appears in."""
+    here = slug_of(current_network())
+    return [network for network in networks_of(address_hash) if slug_of(network) != here]
+
+
+def holds_in_any_network(address_hash: str) -> bool:
+    """Whether any network holds the address (a service that does not answer counts as holding nothing)."""
+    return any(appears_in(network, address_hash, unanswered_counts=False) for network in deployment_networks())
+
+
+def export_network(network: Network | None, address_hash: str, language: str) -> dict[str, Any]:
+    """One network's part of the export, named by the network (its name in `language`)."""
+    with using_network(network):
+        with db.transaction() as session:
+            here = export_here(session, address_hash)
+        return {"network": {"slug": slug_of(network), "name": name_of(network, language)},
+                **here, **export_elsewhere(address_hash)}
+
+
+def export_all_networks(address_hash: str, language: str) -> dict[str, Any]:
+    """The current network's part at the top (the export's shape for one network, named by it), and the part
+    of every other network the address appears in under `other_networks`. No transaction may be open."""
+    here = slug_of(current_network())
+    parts = [export_network(network, address_hash, language) for network in networks_of(address_hash)]
+    [this] = [part for part in parts if part["network"]["slug"] == here]
+    return {**this, "other_networks": [part for part in parts if part is not this]}
+
+
+def parts_of(exported: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every network's part of an `export_all_networks` answer, the current network's first."""
+    this = {key: value for key, value in exported.items() if key != "other_networks"}
+    return [this, *exported.get("other_networks", [])]
+
+
+def erase_in_networks(networks: Sequence[Network | None], address_hash: str) -> None:
+    """`erase_everywhere` in each network, each in a transaction of its own (its messages go out in that
+    network). No transaction may be open."""
+    for network in networks:
+        with using_network(network):
+            found = addresses_in(export_elsewhere(address_hash))
+            with db.transaction() as session:
+                erase_everywhere(session, address_hash, found)

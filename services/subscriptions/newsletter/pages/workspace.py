@@ -4,6 +4,8 @@ Sending, its confirmation step and progress are in `pages.sending`."""
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -11,6 +13,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from services.subscriptions.models import db
+from services.subscriptions.newsletter.emails import campaign
 from services.subscriptions.newsletter.models import ArticleStatus, Issue
 from services.subscriptions.newsletter.operations import articles as article_cases
 from services.subscriptions.newsletter.operations import issues as issue_cases
@@ -18,6 +21,8 @@ from services.subscriptions.newsletter.operations import progress, sending
 from services.subscriptions.newsletter.operations.content import theme_labels
 from services.subscriptions.newsletter.operations.languages import ReaderVersion, reader_versions, version_articles
 from services.subscriptions.newsletter.operations.progress import Progress
+from shared.clients import ServiceCallFailed
+from shared.clients.mailer import FEEDBACK_KINDS, CampaignFeedback, MailerClient
 from shared.errors import DomainError
 from shared.settings import LANGUAGES
 from shared.web import current_language
@@ -25,6 +30,8 @@ from shared.web_auth import current_user
 
 MAX_TEST_ADDRESSES = 5
 UNKNOWN = "\N{EN DASH}"
+
+log = logging.getLogger(__name__)
 
 
 def add_routes(blueprint: Blueprint) -> None:
@@ -232,6 +239,7 @@ def render_issue(issue: Issue, data: dict[str, Any] | None = None, errors: dict[
                            articles=issue_cases.available_articles(db.session(), issue), preview=_preview(data),
                            languages=LANGUAGES, readers=_readers(data), statuses=issue_status_labels(), progress=counts,
                            progress_summary=progress_summary(issue, counts),
+                           feedback_rows=feedback_rows(campaign(issue)) if issue.started_at else None,
                            send_form=send_form or {"when": "now", "send_at": ""}), 422 if errors else 200
 
 
@@ -242,6 +250,38 @@ def progress_summary(issue: Issue, counts: Progress) -> str:
         return str(_("Sending is finished: %(sent)s sent, %(failed)s failed, %(suppressed)s suppressed "
                  "(%(total)s recipients).", **shown))
     return str(_("%(sent)s of %(total)s sent, %(failed)s failed, %(suppressed)s suppressed.", **shown))
+
+
+@dataclass(frozen=True)
+class FeedbackRow:
+    """One line of what came back from a campaign: its count, the addresses the mailer lists (masked) and
+    how many it does not list (erased people, or past its limit)."""
+
+    label: str
+    count: int
+    addresses: tuple[str, ...] = ()
+    unlisted: int = 0
+
+
+def feedback_labels() -> dict[str, str]:
+    return {"hard_bounced": _("Bounced for good"), "soft_bounced": _("Bounced for now"),
+            "complained": _("Marked as spam"), "unsubscribed": _("Unsubscribed by email")}
+
+
+def feedback_rows(campaign_name: str) -> list[FeedbackRow] | None:
+    """Sent, bounces, complaints and unsubscribes of a campaign (an issue, an announcement); None when
+    the mailer does not answer."""
+    try:
+        feedback: CampaignFeedback = MailerClient().campaign_feedback(campaign_name)
+    except ServiceCallFailed as error:
+        log.warning("campaign feedback unavailable: %s", error)
+        return None
+    labels = feedback_labels()
+    rows = [FeedbackRow(_("Sent"), feedback.sent)]
+    for kind in FEEDBACK_KINDS:
+        count, addresses = getattr(feedback, kind), feedback.addresses[kind]
+        rows.append(FeedbackRow(labels[kind], count, addresses, max(count - len(addresses), 0)))
+    return rows
 
 
 def _field_errors(error: DomainError) -> dict[str, list[str]]:

@@ -5,6 +5,9 @@ whatever the address; the link is mailed only where some service holds data abou
 link's page only shows a button (GET and HEAD change nothing, so link scanners neither use it up nor see
 any data); its POST uses the link up and shows what is held, with "Download my data" and "Erase
 everything" buttons that carry a page token (valid an hour, never mailed, dead after the erasure).
+
+The link belongs to the network it was asked in, but shows and downloads what every network holds about the
+address. A person who appears in several networks chooses to erase from this network only or from all.
 """
 
 from __future__ import annotations
@@ -16,12 +19,14 @@ from flask import Response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError, fields
 from sqlalchemy.orm import Session
+from werkzeug.exceptions import BadRequest
 
 from services.subscriptions.models import db
 from services.subscriptions.subscribers import emails, privacy
 from services.subscriptions.subscribers.operations import links
 from services.subscriptions.subscribers.pages.public import pages
 from shared.errors import TooManyRequests
+from shared.networks import Network, current_network
 from shared.ratelimit import check_rate
 from shared.tokens import TokenExpired, TokenInvalid
 from shared.web import current_language
@@ -29,6 +34,7 @@ from shared.web import current_language
 REQUESTS_PER_IP = 20  # per hour, from one client: then 429
 LINKS_PER_ADDRESS = 3  # per hour, to one address: more requests answer the same but mail nothing
 WINDOW = 3600
+ERASE_SCOPES = ("this", "all")  # this network only, or every network the address appears in
 
 
 def session() -> Session:
@@ -65,9 +71,8 @@ def _send_link_if_held(email: str) -> None:
         check_rate(f"my-data:address:{address_hash}", LINKS_PER_ADDRESS, WINDOW)
     except TooManyRequests:
         return  # the same answer: the person has links in their mailbox already
-    held = privacy.holds_here(session(), address_hash)
-    session().commit()  # no transaction stays open while the other services answer
-    if held or privacy.holds_elsewhere(address_hash):
+    session().commit()  # no transaction stays open while the networks and the other services answer
+    if privacy.holds_in_any_network(address_hash):
         emails.my_data_link(session(), email, current_language(), links.new_my_data_link(address_hash))
         session().commit()
 
@@ -95,10 +100,9 @@ def my_data_link(token: str) -> Any:
         return _problem(error)
     if request.method == "GET":
         return render_template("subscribers/my_data_open.html", token=token)
-    held = privacy.export_here(session(), link.address_hash)
-    session().commit()
-    held.update(privacy.export_elsewhere(link.address_hash))
-    return _private(Response(render_template("subscribers/my_data.html", held=held,
+    session().commit()  # no transaction stays open while the networks and the other services answer
+    parts = privacy.parts_of(privacy.export_all_networks(link.address_hash, current_language()))
+    return _private(Response(render_template("subscribers/my_data.html", parts=parts,
                                              page_token=links.my_data_session_token(link))))
 
 
@@ -113,30 +117,47 @@ def my_data_download() -> Any:
         link = _page_link()
     except (TokenExpired, TokenInvalid) as error:
         return _problem(error)
-    data = privacy.export_here(session(), link.address_hash)
-    session().commit()  # no transaction stays open while the other services answer
-    data.update(privacy.export_elsewhere(link.address_hash))
+    session().commit()  # no transaction stays open while the networks and the other services answer
+    data = privacy.export_all_networks(link.address_hash, current_language())
     response = Response(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json")
     response.headers["Content-Disposition"] = 'attachment; filename="my-data.json"'
     return _private(response)
 
 
+def _erase_scope() -> str:
+    scope = request.form.get("scope") or "this"
+    if scope not in ERASE_SCOPES:
+        raise BadRequest(_("Choose whether to erase your data from this network or from all networks."))
+    return scope
+
+
 @pages.route("/my-data/erase", methods=["POST"])
 def my_data_erase() -> Any:
-    """First POST: what will happen, and a confirm button. The POST with `confirm=yes` erases everywhere."""
+    """First POST: which networks, what will happen, and a confirm button. The POST with `confirm=yes` erases
+    in every service of this network (`scope=this`, the default) or of every network the address appears in."""
     try:
         link = _page_link()
     except (TokenExpired, TokenInvalid) as error:
         return _problem(error)
-    page_token = request.form.get("token", "")
+    scope = _erase_scope()
+    session().commit()  # no transaction stays open while the networks and the other services answer
+    others = privacy.other_networks_of(link.address_hash)
+    erased_too = others if scope == "all" else []
+    names = {"erased": [privacy.name_of(current_network(), current_language()), *_names(erased_too)],
+             "kept": _names(others if scope == "this" else [])}
     if request.form.get("confirm") != "yes":
-        return _private(Response(render_template("subscribers/my_data_erase.html", page_token=page_token)))
-    session().commit()
+        return _private(Response(render_template("subscribers/my_data_erase.html", scope=scope, names=names,
+                                                 page_token=request.form.get("token", ""))))
+    privacy.erase_in_networks(erased_too, link.address_hash)
     found = privacy.addresses_in(privacy.export_elsewhere(link.address_hash))
-    try:
+    try:  # this network last, in one transaction with the link: the page's buttons die with the data
         links.mark_erased(session(), link)
     except links.LinkUsed as error:
         return _problem(error)
     privacy.erase_everywhere(session(), link.address_hash, found)
     session().commit()
-    return _private(Response(render_template("subscribers/erased.html")))
+    return _private(Response(render_template("subscribers/erased.html", names=names)))
+
+
+def _names(networks: list[Network | None]) -> list[str]:
+    return [privacy.name_of(network, current_language()) for network in networks]

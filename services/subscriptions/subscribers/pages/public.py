@@ -11,6 +11,8 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy.orm import Session
 
+from services.subscriptions.announcements.models import CHOICES as ANNOUNCEMENT_CHOICES
+from services.subscriptions.announcements.operations import choices as announcement_choices
 from services.subscriptions.models import db
 from services.subscriptions.subscribers.models import (
     SUBSCRIBER_LANGUAGES,
@@ -22,6 +24,7 @@ from services.subscriptions.subscribers.models import (
 from services.subscriptions.subscribers.operations import consent, links
 from services.subscriptions.subscribers.operations.consent import ConfirmOutcome, SubscriptionRequest
 from services.subscriptions.subscribers.schemas import SubscriptionIn
+from shared.plain_language import page_template
 from shared.tokens import TokenExpired, TokenInvalid
 from shared.web import current_language
 
@@ -49,7 +52,7 @@ def _personal_pages_stay_private(response: Response) -> Response:
 
 def _field_labels() -> dict[str, str]:
     return {"email": _("Email address"), "name": _("Name"), "language": _("Language of the emails"),
-            "topics": _("What would you like to receive?")}
+            "topics": _("What would you like to receive?"), "announcements": _("Announcements of events")}
 
 
 def _page_errors(messages: dict[str, Any]) -> dict[str, list[str]]:
@@ -81,9 +84,9 @@ def subscribe_page() -> Any:
                                          honeypot=data.get("website"))
             session().commit()
             return redirect(url_for("subscriber_pages.thanks", lang=data["language"]), code=303)
-    status = 422 if errors else 200
-    return render_template("subscribers/subscribe.html", values=values, errors=errors, labels=_field_labels(),
-                           topics=_topic_options(), language_options=_language_options()), status
+    template = page_template("subscribers/subscribe.html", "subscribe")
+    return render_template(template, values=values, errors=errors, labels=_field_labels(),
+                           topics=_topic_options(), language_options=_language_options()), 422 if errors else 200
 
 
 @pages.route("/thanks")
@@ -182,17 +185,29 @@ def _apply_preferences(subscriber: Subscriber) -> tuple[str | None, dict[str, li
             errors["language"] = [_("Choose a language.")]
         if not topics:
             errors["topics"] = [_("Choose at least one topic. To get nothing, unsubscribe below.")]
+        announcements = request.form.get("announcements") or announcement_choices.choice_of(session(), subscriber.id)
+        if announcements not in ANNOUNCEMENT_CHOICES:
+            errors["announcements"] = [_("Choose how you want announcements of events.")]
         if errors:
             return None, errors
         changed = consent.change_preferences(session(), subscriber, language=language, topics=topics)
+        changed = announcement_choices.set_choice(session(), subscriber, announcements) or changed
         message = _("Your choices are saved.") if changed else _("Nothing changed.")
     session().commit()
     return message, {}
 
 
 def _preferences(subscriber: Subscriber, token: str, message: str | None, errors: dict[str, list[str]]) -> Any:
-    return render_template("subscribers/preferences.html", subscriber=subscriber, token=token, message=message,
-                           errors=errors, topics=_topic_options(), language_options=_language_options(),
-                           labels=_field_labels(),
+    return render_template(page_template("subscribers/preferences.html", "preferences"), subscriber=subscriber,
+                           token=token, message=message, errors=errors, topics=_topic_options(),
+                           language_options=_language_options(), labels=_field_labels(),
+                           announcement_options=_announcement_options(),
+                           announcements=request.form.get("announcements") if errors else
+                           announcement_choices.choice_of(session(), subscriber.id),
                            active=subscriber.status == SubscriberStatus.CONFIRMED), \
         422 if errors else 200
+
+
+def _announcement_options() -> list[tuple[str, str]]:
+    return [("each", _("A message about each new event")), ("weekly", _("A summary once a week")),
+            ("none", _("No announcements"))]
