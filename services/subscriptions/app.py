@@ -12,6 +12,7 @@ from flask import Flask
 from services.subscriptions import metrics
 from services.subscriptions.announcements import api as announcements_api
 from services.subscriptions.announcements import pages as announcement_pages
+from services.subscriptions.announcements import workspace as announcement_workspace
 from services.subscriptions.models import db
 from services.subscriptions.newsletter import api as newsletter_api
 from services.subscriptions.newsletter import pages as newsletter_pages
@@ -36,6 +37,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         pages.register(app)
         pages.add_workspace_routes(workspace)
     announcement_pages.register(app)
+    announcement_workspace.add_routes(workspace)
     for part_api in (subscriber_api, newsletter_api, announcements_api):
         part_api.register(api)
     init_admin(app, workspace)

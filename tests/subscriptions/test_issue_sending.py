@@ -214,9 +214,11 @@ def test_pause_resume_and_cancel_on_the_issue_page(workspace: Client, client: Cl
     assert "Keskeytä lähetys" in page
     assert "Peru loput" in page
     token = csrf_from(workspace.get(f"{ADMIN}/{issue['id']}"))
-    assert workspace.post(f"{ADMIN}/{issue['id']}/pause", data={"csrf_token": token}).status_code == 302
+    assert workspace.post(f"{ADMIN}/{issue['id']}/pause?lang=fi", data={"csrf_token": token}).status_code == 302
     assert _status(issue["id"]) == IssueStatus.PAUSED
-    assert "Jatka lähetystä" in workspace.get(f"{ADMIN}/{issue['id']}?lang=fi").get_data(as_text=True)
+    paused = workspace.get(f"{ADMIN}/{issue['id']}?lang=fi").get_data(as_text=True)
+    assert "Jatka lähetystä" in paused
+    assert "Lähetys on keskeytetty." in paused  # the message in the reader's language, not English
     workspace.post(f"{ADMIN}/{issue['id']}/resume", data={"csrf_token": token})
     assert _status(issue["id"]) == IssueStatus.SENDING
     asked = workspace.post(f"{ADMIN}/{issue['id']}/cancel?lang=fi", data={"csrf_token": token})

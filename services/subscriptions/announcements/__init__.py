@@ -12,4 +12,5 @@ actors      EVENT_ANNOUNCED and the expansion steps
 jobs        the weekly digest (Monday 8:00 Helsinki)
 api         an announcement's state; pause, resume, cancel (coordinator)
 pages       the stop page (GET shows a button, POST stops)
+workspace   the coordinator's list of mailings and a mailing's page: progress, pause, resume, cancel, feedback
 """

@@ -99,7 +99,6 @@ def _send_confirmed(issue_id: int, at: dt.datetime | None) -> Response:
 
 def _state_change(action: str) -> Callable[[int], Response | tuple[str, int]]:
     change = {"pause": sending.pause, "resume": sending.resume, "cancel": sending.cancel}[action]
-    done = {"pause": _("Sending is paused."), "resume": _("Sending continues."), "cancel": _("Sending is cancelled.")}
 
     def view(issue_id: int) -> Response | tuple[str, int]:
         session = db.session()
@@ -112,11 +111,18 @@ def _state_change(action: str) -> Callable[[int], Response | tuple[str, int]]:
             flash(_refusal(issue_cases.get_issue(session, issue_id)), "error")
         else:
             session.commit()
-            flash(done[action], "success")
+            flash(_state_changed(action), "success")
         return redirect(url_for(".issue", issue_id=issue_id))
 
     view.__name__ = f"issue_{action}"
     return view
+
+
+def _state_changed(action: str) -> str:
+    """In the reader's language: translated per request, not once when the routes are made."""
+    messages: dict[str, str] = {"pause": _("Sending is paused."), "resume": _("Sending continues."),
+                                "cancel": _("Sending is cancelled.")}
+    return messages[action]
 
 
 def _cancel_confirmation(issue: Issue) -> tuple[str, int]:
