@@ -80,8 +80,9 @@ def test_counts_of_two_workers_add_up(processes: Processes, smtp_sink_process: S
     text = scrape(events.url)
     assert value(text, HEALTHZ) - before == 60
     assert len(worker_pids(directory)) == 2, "both workers should have answered some of the requests"
-    assert value(text, 'elo_outbox_pending{service="events"}') == 1  # once per scrape, not once per worker
-    assert value(text, 'elo_outbox_oldest_pending_age_seconds{service="events"}') >= 600
+    # once per scrape, not once per worker
+    assert value(text, 'elo_outbox_pending{network="pohjois-pohjanmaa",service="events"}') == 1
+    assert value(text, 'elo_outbox_oldest_pending_age_seconds{network="pohjois-pohjanmaa",service="events"}') >= 600
 
     # A worker dies; gunicorn starts another. What the dead one counted still counts.
     victim = min(worker_pids(directory))
