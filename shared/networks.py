@@ -246,6 +246,3 @@ class NetworkPaths:
         with using_network(network):
             return self.app(environ, start_response)
 
-
-def network_of_request(environ: Mapping[str, Any]) -> Network | None:
-    return environ.get(NETWORK_ENVIRON)
