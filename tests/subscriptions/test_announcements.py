@@ -278,7 +278,7 @@ def test_the_preferences_page_offers_the_three_choices_and_saves_one(client: Cli
     assert client.post(path, data=form).status_code == 422
     assert _choice("aino@example.fi") == "weekly"
     plain = client.get(f"{path}?plain=1&lang=sv").get_data(as_text=True)
-    assert "Hur ofta vill du få nyheter om evenemang?" in plain
+    assert "Hur ofta vill du ha nyheter om evenemang?" in plain
 
 
 # --- the weekly digest ---------------------------------------------------------------------------------------
