@@ -121,6 +121,18 @@ class Suppression(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+class AnonymousMail(Base):
+    """One message caused by anonymous input, in any network: the system-wide count behind the daily cap.
+
+    Kept in the default network's database only (every network counts there); rows older than a day go."""
+
+    __tablename__ = "anonymous_mail"
+
+    key: Mapped[str] = mapped_column(String(260), primary_key=True)  # "<network slug>:<idempotency key>"
+    email_hash: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class MailEventKind(enum.Enum):
     HARD_BOUNCE = "hard-bounce"
     SOFT_BOUNCE = "soft-bounce"

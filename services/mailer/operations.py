@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.mailer.composing import ReadEmail, as_read
+from services.mailer.delivery.system_wide import share_suppression
 from services.mailer.models import Delivery, DeliveryStatus, Suppression, SuppressionReason
 from services.mailer.rendering import Site, TemplateMissing, render
 from shared.contract import SUPPRESSION_NOTICE, SuppressionNotice, dump_payload
@@ -57,6 +58,7 @@ def record_suppression(session: Session, *, secret_key: str, email: str, reason:
                                     occurred_at=occurred_at))
     except IntegrityError:
         return False  # recorded at the same moment by another request
+    share_suppression(hashed, reason, detail, occurred_at)
     enqueue(session, SUPPRESSION_NOTICE, dump_payload(SuppressionNotice, {
         "email": normalise_email(email), "reason": reason, "occurred_at": occurred_at}))
     return True

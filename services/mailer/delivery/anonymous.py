@@ -5,53 +5,41 @@ is capped per address across the whole system: at most `ELO_ANONYMOUS_MAIL_PER_D
 24 hours, whichever service asked. An address that hard-bounced or complained gets none at all. A
 message over the cap is recorded "suppressed" with the reason and is never retried; it is not an error.
 
-The count and the new row are one transaction, serialised per address (an advisory lock on PostgreSQL,
-the one writer on SQLite), so parallel workers cannot pass the cap together.
+The count is kept for the whole deployment, every network together (`system_wide.take_anonymous_share`:
+one transaction serialised per address, an advisory lock on PostgreSQL, the one writer on SQLite), so
+parallel workers cannot pass the cap together and a bot gains nothing by moving between networks.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-
-from sqlalchemy import Table, func, select, text
+from sqlalchemy import Table, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from services.mailer.composing import message_id
 from services.mailer.delivery.claims import SUPPRESSED_REASON, Claimed, Wanted, claim
+from services.mailer.delivery.system_wide import take_anonymous_share
 from services.mailer.log import log_transaction
 from services.mailer.models import Delivery, DeliveryStatus, Suppression
-from shared.contract import ANONYMOUS
 from shared.db import utcnow
 
-WINDOW = dt.timedelta(hours=24)
 CAPPED_REASON = "capped: this address got its share of mail caused by anonymous input in the last 24 hours"
 
 
 def claim_anonymous(wanted: Wanted, domain: str, *, per_day: int) -> Claimed:
     """Claim a new key if the address may get it; a refused one is recorded and nothing is to send."""
     with log_transaction() as session:
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
-                            {"key": f"anonymous-mail:{wanted.email_hash}"})
         if session.scalar(select(Delivery.id).where(Delivery.idempotency_key == wanted.key)) is not None:
             return claim(session, [wanted], domain=domain)  # a retry: counted when it came first
-        reason = refusal(session, wanted.email_hash, per_day)
-        if reason is None:
+        suppressed_here = session.scalar(
+            select(Suppression.id).where(Suppression.email_hash == wanted.email_hash)) is not None
+    refused = "suppressed" if suppressed_here else take_anonymous_share(wanted.key, wanted.email_hash, per_day)
+    with log_transaction() as session:
+        if refused is None:
             return claim(session, [wanted], domain=domain)
-        _insert_refused(session, wanted, domain, reason)
+        _insert_refused(session, wanted, domain, SUPPRESSED_REASON if refused == "suppressed" else CAPPED_REASON)
         return Claimed([], 0)
-
-
-def refusal(session: Session, address_hash: str, per_day: int) -> str | None:
-    """Why this address gets no more anonymous-caused mail now, or None."""
-    if session.scalar(select(Suppression.id).where(Suppression.email_hash == address_hash)) is not None:
-        return SUPPRESSED_REASON
-    sent = session.scalar(select(func.count(Delivery.id)).where(
-        Delivery.email_hash == address_hash, Delivery.cause == ANONYMOUS,
-        Delivery.status != DeliveryStatus.SUPPRESSED, Delivery.created_at >= utcnow() - WINDOW))
-    return CAPPED_REASON if (sent or 0) >= per_day else None
 
 
 def _insert_refused(session: Session, wanted: Wanted, domain: str, reason: str) -> None:

@@ -23,6 +23,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from services.mailer.composing import message_id
+from services.mailer.delivery.system_wide import suppressed_elsewhere
 from services.mailer.log import log_statement, log_transaction, mark_unsent
 from services.mailer.models import FINISHED, Delivery, DeliveryStatus, Suppression
 from shared.db import utcnow
@@ -166,7 +167,7 @@ def suppressed_hashes(session: Session, hashes: Iterable[str]) -> set[str]:
     for start in range(0, len(wanted), 500):
         found.update(session.scalars(select(Suppression.email_hash)
                                      .where(Suppression.email_hash.in_(wanted[start:start + 500]))))
-    return found
+    return found | suppressed_elsewhere(set(wanted) - found)
 
 
 @dataclass
