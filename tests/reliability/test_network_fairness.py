@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import time
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import parseaddr
 from pathlib import Path
@@ -23,13 +23,11 @@ from flask import Flask
 from werkzeug.test import Client
 
 from services import SERVICES
-from services.network_commands import migrate_network
 from services.subscriptions.models import db
 from services.subscriptions.newsletter.operations import sending
 from shared.auth import new_token, store_token
-from shared.network_registry import save_network
-from shared.networks import Network, forget_networks, using_network
-from tests.networks.conftest import LAPPI, empty_tables, forget_network
+from shared.networks import Network, using_network
+from tests.networks.conftest import network_b  # noqa: F401 (a fixture: the network `lappi`)
 from tests.reliability.conftest import Processes, SmtpSinkProcess, request_json
 from tests.reliability.system_helpers import event_body, registration_body, wait_until
 from tests.security.flows import address
@@ -45,25 +43,6 @@ WORKER_THREADS = 4
 # processes (events' outbox relay, the broker, the worker), never for the issue.
 MAIL_DELAY_BOUND = 5.0
 LINK = re.compile(r"https?://[^\s\"<>]+")
-
-
-@pytest.fixture
-def lappi(apps: dict[str, Flask]) -> Iterator[Network]:
-    """The network `lappi` beside the default one, as `elo network add` makes it; removed after the test.
-    The processes started afterwards find it in the network list."""
-    for info in SERVICES:
-        save_network(info.module().db, LAPPI)
-    migrate_network(LAPPI)
-    forget_networks()
-    with using_network(LAPPI):
-        for info in SERVICES:
-            empty_tables(info.module().db)
-    yield LAPPI
-    with using_network(LAPPI):
-        for info in SERVICES:
-            info.module().db.session.remove()
-            empty_tables(info.module().db)
-    forget_network(LAPPI.slug)
 
 
 def organizer_of(network: Network) -> dict[str, str]:
@@ -119,15 +98,15 @@ def send_issue_now(apps: dict[str, Flask], issue_id: int) -> None:
 
 def test_registration_mail_of_another_network_does_not_wait_for_an_issue(
         processes: Processes, smtp_sink_process: SmtpSinkProcess, apps: dict[str, Flask],
-        issue_to_readers: tuple[int, list[str]], lappi: Network) -> None:
+        issue_to_readers: tuple[int, list[str]], network_b: Network) -> None:  # noqa: F811
     processes.env["ELO_SMTP_URL"] = smtp_sink_process.url
     processes.env["ELO_MAIL_RATE"] = str(RATE)
     issue_id, readers = issue_to_readers
     events = processes.start_web("events", workers=1)
     processes.start_web("mailer", workers=1)  # its campaign counts pace the issue's expansion
     processes.start_worker(processes=1, threads=WORKER_THREADS)
-    status, event = request_json("POST", f"{events.url}/{lappi.slug}/events/api/v1/events",
-                                 event_body("Lapin ohjauspäivä"), headers=organizer_of(lappi))
+    status, event = request_json("POST", f"{events.url}/{network_b.slug}/events/api/v1/events",
+                                 event_body("Lapin ohjauspäivä"), headers=organizer_of(network_b))
     assert status == 201, event
 
     issue_started = time.time()
@@ -136,8 +115,8 @@ def test_registration_mail_of_another_network_does_not_wait_for_an_issue(
     assert wait_until(lambda: len(smtp_sink_process.files()) >= 3 * RATE, timeout=30, interval=0.1)
     registrant = address("lappi-registrant")
     registered_at = time.time()
-    status, body = request_json("POST", f"{events.url}/{lappi.slug}/events/api/v1/events/{event['id']}/registrations",
-                                registration_body(registrant))
+    registrations = f"{events.url}/{network_b.slug}/events/api/v1/events/{event['id']}/registrations"
+    status, body = request_json("POST", registrations, registration_body(registrant))
     assert status == 201, body
     assert wait_until(lambda: bool(files_to(smtp_sink_process, registrant)), timeout=60, interval=0.05)
     [registration_file] = files_to(smtp_sink_process, registrant)
@@ -153,7 +132,7 @@ def test_registration_mail_of_another_network_does_not_wait_for_an_issue(
 
     assert delay <= MAIL_DELAY_BOUND
     assert left_after >= 5 * RATE  # well before the issue finished: at least 5 s of it still to send
-    assert_belongs_to(smtp_sink_process.to(registrant)[0], lappi)
+    assert_belongs_to(smtp_sink_process.to(registrant)[0], network_b)
     counts = smtp_sink_process.counts()
     assert {reader: counts[reader] for reader in readers} == dict.fromkeys(readers, 1)
     assert sum(counts.values()) == READERS + 1
