@@ -37,6 +37,24 @@ MODE_LABELS: Labels = {
     "remote": {"fi": "Etänä", "sv": "På distans", "en": "Remotely"},
 }
 
+# Where a participant works: asked at registration, the annual report counts participants by it.
+SECTOR_LABELS: Labels = {
+    "education": {"fi": "Koulutus: perusopetus, lukio tai ammatillinen koulutus",
+                  "sv": "Utbildning: grundskola, gymnasium eller yrkesutbildning",
+                  "en": "Education: basic, upper secondary or vocational"},
+    "employment_services": {"fi": "Työllisyyspalvelut", "sv": "Sysselsättningstjänster", "en": "Employment services"},
+    "youth_and_social_services": {"fi": "Kunnan nuoriso- tai sosiaalipalvelut",
+                                  "sv": "Kommunens ungdoms- eller socialtjänster",
+                                  "en": "Municipal youth or social services"},
+    "higher_education": {"fi": "Korkeakoulu", "sv": "Högskola", "en": "Higher education"},
+    "third_sector": {"fi": "Järjestö tai säätiö (kolmas sektori)",
+                     "sv": "Organisation eller stiftelse (tredje sektorn)",
+                     "en": "Association or foundation (third sector)"},
+    "business": {"fi": "Yritys", "sv": "Företag", "en": "Business"},
+    "other": {"fi": "Muu", "sv": "Annat", "en": "Other"},
+}
+SECTORS = tuple(SECTOR_LABELS)
+
 
 def label(labels: Labels, key: str, language: str) -> str:
     """The key's label in the language (English, then the key itself, when one is missing)."""
@@ -54,3 +72,7 @@ def kind_label(key: str, language: str) -> str:
 
 def mode_label(key: str, language: str) -> str:
     return label(MODE_LABELS, key, language)
+
+
+def sector_label(key: str, language: str) -> str:
+    return label(SECTOR_LABELS, key, language)

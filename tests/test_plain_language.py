@@ -237,6 +237,7 @@ def test_a_plain_registration_is_a_registration(client: Client, plain_pages: Pla
 
     response = client.post(plain(plain_pages.event, language),
                            data={"name": "Selma Selkonen", "email": "selma@example.fi", "participation": "onsite",
+                                 "sector": "education",
                                  "language": language})
     assert response.status_code == 201
     with apps["events"].app_context(), db.transaction() as session:

@@ -13,7 +13,7 @@ from marshmallow import fields, validate
 from services.events import privacy
 from services.events.limits import limit_registrations
 from services.events.models import Event, Registration, db
-from services.events.operations import events, feedback, listing, registrations, reports
+from services.events.operations import events, feedback, listing, registrations, reports, year_figures
 from services.events.schemas import (
     AdminEventOut,
     EventFilter,
@@ -25,8 +25,10 @@ from services.events.schemas import (
     RegistrationOut,
     RegistrationPatch,
 )
+from services.events.year_schemas import YearFigures, YearParticipant, YearQuery
 from shared.auth import SERVICE_ROLE, require_role
 from shared.csvfile import csv_response
+from shared.errors import NotFound
 from shared.privacy import PersonalDataRequest, email_hash
 from shared.schemas import QuerySchema
 
@@ -209,6 +211,36 @@ class RegistrationCancel(MethodView):
         registration = registrations.cancel_registration(db.session(), registration_id)
         _commit()
         return registration
+
+
+@blp.route("/reports/years/<int:year>")
+class YearReport(MethodView):
+    @require_role(SERVICE_ROLE)
+    @blp.arguments(YearQuery, location="query")
+    @blp.response(200, YearFigures)
+    def get(self, query: dict[str, Any], year: int) -> dict[str, Any]:
+        """The network's year in events for the annual report: events by kind, mode and theme,
+        registrations, attendance, the remote share, cancellations, promotions from the waiting list,
+        participants by sector and organisation, feedback per event and the strategy themes (coordinator,
+        or the subscriptions service composing the report)."""
+        language = query["lang"] or str(current_app.config.get("PRIMARY_LANGUAGE", "fi"))
+        return year_figures.year_figures(db.session(), _known_year(year), language)
+
+
+@blp.route("/reports/years/<int:year>/participants")
+class YearParticipants(MethodView):
+    @require_role(SERVICE_ROLE)
+    @blp.response(200, YearParticipant(many=True))
+    def get(self, year: int) -> list[dict[str, str]]:
+        """The people with a seat at an event held in the year, once per address (coordinator, or the
+        subscriptions service: the survey's audience "this year's event participants")."""
+        return year_figures.year_participants(db.session(), _known_year(year))
+
+
+def _known_year(year: int) -> int:
+    if not year_figures.FIRST_YEAR <= year <= year_figures.LAST_YEAR:
+        raise NotFound("There is no such year in the reports.")
+    return year
 
 
 @blp.route("/personal-data/export")

@@ -8,11 +8,12 @@
   vuosikello, regular meetings) as a recurring event with one exception.
 - A Swedish-language information meeting (seed 004).
 - A past network meeting with anonymous feedback (seed 000: the network's wishes were gathered as feedback).
+- A finished year, 2025, for the annual report (`demo_year`): ten events under the six themes.
 Participants' names are invented; organisations are the members listed in seed 000.
 
 The Swedish-first Österbotten network (`seed_swedish_region`, run inside that network; seed 004: the work is
 bilingual in the Swedish-speaking regions, with information meetings and a yearly regional seminar): a remote
-training open to all, an on-site network meeting in Vasa and a bilingual seminar.
+training open to all, an on-site network meeting in Vasa and a bilingual seminar; and its finished year 2025.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.events import demo_year
 from services.events.models import Event, EventKind, EventMode, Participation, Registration, RegistrationStatus
 from services.events.operations import events, feedback, registrations
 from services.events.schemas import EventInput
@@ -114,6 +116,7 @@ def seed(session: Session) -> None:
         _register(session, swedish, name, "Raahen koulutuskuntayhtymä" if n % 2 else "Pohjois-Pohjanmaan TE-toimisto",
                   participation="remote" if n % 2 else "onsite", language="sv")
     _past_meeting_with_feedback(session, people)
+    demo_year.seed_year(session, COORDINATOR)
 
 
 def seed_swedish_region(session: Session) -> None:
@@ -125,6 +128,7 @@ def seed_swedish_region(session: Session) -> None:
         offered = [p.value for p in event.ways_to_take_part()]
         for n, (name, organisation, language) in enumerate(SWEDISH_REGION_PEOPLE[index:]):
             _register(session, event, name, organisation, participation=offered[n % len(offered)], language=language)
+    demo_year.seed_year(session, SWEDISH_REGION_COORDINATOR, demo_year.OSTERBOTTEN_YEAR, demo_year.OSTERBOTTEN)
 
 
 def _remote_training(session: Session) -> Event:

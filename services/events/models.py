@@ -48,6 +48,19 @@ class Participation(enum.Enum):
     REMOTE = "remote"
 
 
+class Sector(enum.Enum):
+    """Where a participant works (asked at registration so participation can be reported by sector;
+    labels in shared.labels.SECTOR_LABELS). Registrations made before it was asked have none."""
+
+    EDUCATION = "education"
+    EMPLOYMENT_SERVICES = "employment_services"
+    YOUTH_AND_SOCIAL_SERVICES = "youth_and_social_services"
+    HIGHER_EDUCATION = "higher_education"
+    THIRD_SECTOR = "third_sector"
+    BUSINESS = "business"
+    OTHER = "other"
+
+
 class RegistrationStatus(enum.Enum):
     """pending: holds a seat until the address is confirmed from the email (or the hold expires);
     confirmed: a seat; waitlisted: in the queue; cancelled; expired: an unconfirmed hold that ended."""
@@ -154,6 +167,7 @@ class Registration(Base):
     email_hash: Mapped[str] = mapped_column(String(64), index=True)
     name: Mapped[str] = mapped_column(String(200))
     organisation: Mapped[str] = mapped_column(String(200), default="")
+    sector: Mapped[Sector | None] = mapped_column(stored_enum(Sector, "sector", length=30))
     participation: Mapped[Participation] = mapped_column(stored_enum(Participation, "participation"))
     language: Mapped[str] = mapped_column(String(2), default="fi")
     dietary_needs: Mapped[str] = mapped_column(Text, default="")

@@ -35,7 +35,8 @@ def export_by_hash(session: Session, address_hash: str) -> dict[str, Any]:
         "registrations": [{
             "event": r.event.text("title", r.language), "event_slug": r.event.slug,
             "starts_at": r.event.starts_at.isoformat(), "status": r.status.value, "name": r.name, "email": r.email,
-            "organisation": r.organisation, "participation": r.participation.value, "language": r.language,
+            "organisation": r.organisation, "sector": r.sector.value if r.sector else None,
+            "participation": r.participation.value, "language": r.language,
             "dietary_needs": r.dietary_needs, "accessibility_needs": r.accessibility_needs, "answers": r.answers,
             "checked_in": r.checked_in, "registered_at": r.created_at.isoformat(),
         } for r in registrations],

@@ -22,8 +22,8 @@ from marshmallow import (
 )
 
 from services.events import links
-from services.events.models import Event, EventKind, EventMode, Participation, Visibility
-from shared.labels import THEMES
+from services.events.models import Event, EventKind, EventMode, Participation, Sector, Visibility
+from shared.labels import SECTORS, THEMES
 from shared.privacy import normalise_email
 from shared.schemas import BodySchema, QuerySchema, StrictBoolean, StrictInteger, rule
 from shared.settings import LANGUAGES
@@ -302,6 +302,9 @@ class RegistrationInput(BodySchema):
     email = Text(254, blank=False, validate=validate.Regexp(EMAIL_PATTERN, error=INVALID_EMAIL),
                  metadata={"pattern": EMAIL_PATTERN.pattern})
     organisation = Text(200)
+    sector = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(SECTORS, error=INVALID_CHOICE),
+                           metadata=rule("Where the person works (shared.labels.SECTOR_LABELS); optional here, "
+                                         "required on the registration page."))
     participation = fields.Raw(error_messages={"null": REQUIRED},  # always given: see _defaults
                                metadata={"type": "string", "enum": [p.value for p in Participation],
                                          **rule("One of the event's ways to take part; may be left out when "
@@ -331,7 +334,7 @@ class RegistrationInput(BodySchema):
             return data
         offered = self._offered()
         return {**data, "participation": data.get("participation") or (offered[0].value if len(offered) == 1 else None),
-                "language": data.get("language") or self.default_language}
+                "language": data.get("language") or self.default_language, "sector": data.get("sector") or None}
 
     @validates("participation")
     def _offered_participation(self, value: Any, **_kwargs: Any) -> None:
@@ -355,7 +358,8 @@ class RegistrationInput(BodySchema):
     def _to_fields(self, data: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
         answers, _errors = read_answers(self._questions(), data.get("answers"))
         return {**data, "email": normalise_email(data["email"]), "participation": Participation(data["participation"]),
-                "language": str(data["language"]), "answers": answers}
+                "language": str(data["language"]), "answers": answers,
+                "sector": Sector(data["sector"]) if data.get("sector") else None}
 
 
 class RegistrationAnswer(Schema):
@@ -369,6 +373,7 @@ class RegistrationOut(Schema):
     name = fields.String()
     email = fields.String()
     organisation = fields.String()
+    sector = fields.Function(lambda r: r.sector.value if r.sector else None, metadata={"enum": [*SECTORS, None]})
     participation = fields.Function(lambda r: r.participation.value)
     language = fields.String()
     dietary_needs = fields.String()

@@ -65,6 +65,8 @@ def test_event_registration_with_the_keyboard_only(page: Any, apps: dict[str, Fl
                            ("f-organisation", "Oulun kaupunki")):
         tab_to(page, lambda element, field_id=field_id: element["id"] == field_id, field_id)
         page.keyboard.type(text)
+    tab_to(page, lambda element: element["type"] == "radio" and element["name"] == "sector", "the sector choice")
+    page.keyboard.press("Space")  # the first sector: a required choice
     radio = tab_to(page, lambda element: (element["type"] == "radio" and element["name"] == "participation")
                    or element["id"] == "f-language", "the participation choice")
     if radio["type"] == "radio":

@@ -261,6 +261,7 @@ def test_cancelling_on_the_registration_page_mails_a_calendar_cancel(
     page.fill("#f-name", "Outi Osallistuja")
     page.fill("#f-email", email)
     page.fill("#f-organisation", "Oulun kaupunki")
+    page.check("input[name=sector][value=education]")
     submit(page, "form[action*='#register']")
     page.locator("[role=status]:not(.status-region)").first.wait_for()
     check_page(page, check_a11y)

@@ -85,6 +85,7 @@ def test_a_reader_switches_to_plain_language_registers_and_switches_back(
     check_page(phone, check_a11y)
 
     phone.fill("#f-email", "selma@example.fi")
+    phone.check("input[name=sector][value=education]")
     phone.check("input[name=participation][value=onsite]")
     phone.locator("main form button[type=submit]").click()
     phone.wait_for_load_state()

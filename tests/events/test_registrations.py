@@ -182,8 +182,9 @@ def test_registration_page_form_shows_errors_in_the_users_language(client, event
     assert 'id="error-summary"' in html
     assert _rows(event.id) == 0
     finnish = client.post(f"/events/{event.slug}?lang=fi", data={"name": "Liisa", "email": "liisa@example.fi",
-                                                                  "participation": "remote", "answers.workshop": "a",
-                                                                  "answers.photo": "yes", "answers.topics": ["x", "y"]})
+                                                                  "sector": "education", "participation": "remote",
+                                                                  "answers.workshop": "a", "answers.photo": "yes",
+                                                                  "answers.topics": ["x", "y"]})
     assert finnish.status_code == 201, finnish.get_data(as_text=True)
     assert "Sinulle on varattu paikka" in finnish.get_data(as_text=True)
     with db.transaction() as session:

@@ -29,7 +29,7 @@ def test_a_valid_body_loads_to_the_registrations_fields():
     loaded = RegistrationInput(event=_event(questions=QUESTIONS), default_language="sv").load({
         "name": "  Aino Mäkelä ", "email": " Aino@Example.FI ", "participation": "remote",
         "answers": {"workshop": "b", "photo": "yes"}})
-    assert loaded == {"name": "Aino Mäkelä", "email": "aino@example.fi", "organisation": "",
+    assert loaded == {"name": "Aino Mäkelä", "email": "aino@example.fi", "organisation": "", "sector": None,
                       "participation": Participation.REMOTE, "language": "sv", "dietary_needs": "",
                       "accessibility_needs": "", "answers": {"workshop": "b", "photo": True}}
 

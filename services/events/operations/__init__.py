@@ -9,6 +9,7 @@ The API, the pages, the actors and the jobs call these and commit once. One modu
 - registrations: register, cancel, check in, the registration behind a personal link
 - reports: the organiser's lists, counts and the registrations export
 - feedback: answers to the feedback questions, the anonymous summary and export, the requests
+- year_figures: the year in events for the coordinator's annual report, and the year's participants
 
 Export and erasure of a person's data are `services.events.privacy`; the registration body is
 checked by `services.events.schemas.RegistrationInput`.

@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 from services.events.models import Registration, RegistrationStatus
 from services.events.operations.events import get_event
 from services.events.operations.seats import waiting_list
-from shared.labels import mode_label
+from shared.labels import mode_label, sector_label
 
 Table = tuple[list[str], list[list[Any]]]
-READABLE_COLUMNS = ("status", "queue_position", "name", "email", "organisation", "participation", "language",
+READABLE_COLUMNS = ("status", "queue_position", "name", "email", "organisation", "sector", "participation", "language",
                     "dietary_needs", "accessibility_needs")
 
 
@@ -30,7 +30,7 @@ def list_registrations(session: Session, event_id: int, status: str | None = Non
 
 
 def registration_counts(session: Session, event_id: int) -> dict[str, Any]:
-    """Counts by status, participation mode and organisation (confirmed seats), plus check-ins."""
+    """Counts by status, participation mode, organisation and sector (confirmed seats), plus check-ins."""
     event = get_event(session, event_id)
     rows = list_registrations(session, event_id)
     confirmed = [r for r in rows if r.status is RegistrationStatus.CONFIRMED]
@@ -41,6 +41,7 @@ def registration_counts(session: Session, event_id: int) -> dict[str, Any]:
         "pending": sum(1 for r in rows if r.status is RegistrationStatus.PENDING),
         "by_participation": dict(Counter(r.participation.value for r in confirmed)),
         "by_organisation": dict(sorted(Counter(r.organisation or "-" for r in confirmed).items())),
+        "by_sector": dict(sorted(Counter(r.sector.value if r.sector else "unknown" for r in confirmed).items())),
         "checked_in": sum(1 for r in confirmed if r.checked_in),
     }
 
@@ -49,7 +50,7 @@ def registrations_table(session: Session, event_id: int) -> Table:
     """(header, rows) of the registrations export: one column per question of the event."""
     event = get_event(session, event_id)
     questions = [q["key"] for q in event.questions]
-    header = ["status", "queue_position", "name", "email", "organisation", "participation", "language",
+    header = ["status", "queue_position", "name", "email", "organisation", "sector", "participation", "language",
               "dietary_needs", "accessibility_needs", *questions, "checked_in", "registered_at",
               "hold_until"]
     waiting_positions = {r.id: i for i, r in enumerate(waiting_list(session, event_id), start=1)}
@@ -57,7 +58,8 @@ def registrations_table(session: Session, event_id: int) -> Table:
     for r in list_registrations(session, event_id):
         answers = [_answer_text(r.answers.get(key)) for key in questions]
         rows.append([r.status.value, waiting_positions.get(r.id, ""), r.name, r.email, r.organisation,
-                     r.participation.value, r.language, r.dietary_needs, r.accessibility_needs, *answers,
+                     r.sector.value if r.sector else "", r.participation.value, r.language, r.dietary_needs,
+                     r.accessibility_needs, *answers,
                      "yes" if r.checked_in else "no", r.created_at.isoformat(timespec="seconds"),
                      r.hold_until.isoformat(timespec="seconds") if r.hold_until else ""])
     return header, rows
@@ -87,7 +89,8 @@ def readable_registrations(session: Session, event_id: int, language: str, words
     for r in list_registrations(session, event_id):
         answers = [_readable_answer(q, r.answers.get(q["key"]), language, words) for q in questions]
         rows.append([words.get(r.status.value, r.status.value), waiting_positions.get(r.id), r.name, r.email,
-                     r.organisation, mode_label(r.participation.value, language), words.get(r.language, r.language),
+                     r.organisation, sector_label(r.sector.value, language) if r.sector else "",
+                     mode_label(r.participation.value, language), words.get(r.language, r.language),
                      r.dietary_needs, r.accessibility_needs, *answers, _yes_no(r.checked_in, words), r.created_at,
                      r.hold_until])
     return header, rows

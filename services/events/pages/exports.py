@@ -28,7 +28,8 @@ def registration_words() -> dict[str, str]:
     """Column names and values of the registrations file in the page's language."""
     return {
         "status": _("Status"), "queue_position": _("Place on the waiting list"), "name": _("Name"),
-        "email": _("Email address"), "organisation": _("Organisation"), "participation": _("Takes part"),
+        "email": _("Email address"), "organisation": _("Organisation"), "sector": _("Sector"),
+        "participation": _("Takes part"),
         "language": _("Language"), "dietary_needs": _("Dietary needs"),
         "accessibility_needs": _("Accessibility needs"), "checked_in": _("Arrived"),
         "registered_at": _("Registered at"), "hold_until": _("Seat held until"),
