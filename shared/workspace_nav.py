@@ -1,7 +1,7 @@
 """The one workspace navigation on every workspace page, whichever service shows it: items and heading by role.
 
-- coordinator: newsletter, articles, issues, subscribers, announcements, events, new event (and the captured
-  mail in the embedded run);
+- coordinator: newsletter, articles, issues, subscribers, announcements, surveys, annual report, events,
+  new event (and the captured mail in the embedded run);
 - editor: newsletter, articles, issues;
 - organizer: events, new event.
 Links are paths of the whole URL space, so they work from every service (and under a network's prefix).
@@ -31,6 +31,8 @@ _ITEMS: tuple[tuple[str, str, frozenset[str], bool], ...] = (
     ("Issues", "/newsletter/admin/issues", frozenset({"coordinator", "editor"}), True),
     ("Subscribers", "/newsletter/admin/subscribers", frozenset({"coordinator"}), True),
     ("Announcements", "/newsletter/admin/announcements", frozenset({"coordinator"}), True),
+    ("Surveys", "/newsletter/admin/surveys", frozenset({"coordinator"}), True),
+    ("Annual report", "/newsletter/admin/reports", frozenset({"coordinator"}), True),
     ("Events", "/events/admin/", frozenset({"coordinator", "organizer"}), False),
     ("New event", "/events/admin/events/new", frozenset({"coordinator", "organizer"}), False),
 )
@@ -53,7 +55,8 @@ def workspace_nav(role: str) -> list[NavItem]:
     root = site_root()
     here = request.script_root + request.path
     labels = {"Newsletter": _("Newsletter"), "Articles": _("Articles"), "Issues": _("Issues"),
-              "Subscribers": _("Subscribers"), "Announcements": _("Announcements"), "Events": _("Events"),
+              "Subscribers": _("Subscribers"), "Announcements": _("Announcements"),
+              "Surveys": _("Surveys"), "Annual report": _("Annual report"), "Events": _("Events"),
               "New event": _("New event")}
     items = [NavItem(labels[label], root + path, here == root + path or (section and here.startswith(root + path)))
              for label, path, roles, section in _ITEMS if role in roles]

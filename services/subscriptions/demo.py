@@ -7,7 +7,9 @@ from sqlalchemy.orm import Session
 
 from services.subscriptions.announcements import demo as announcement_demo
 from services.subscriptions.newsletter import demo as newsletter_demo
+from services.subscriptions.reports import demo as report_demo
 from services.subscriptions.subscribers import demo as subscriber_demo
+from services.subscriptions.surveys import demo as survey_demo
 from shared.networks import Network
 
 # The demo's second network (`elo seed-demo` adds it): a Swedish-speaking region, bilingual, Swedish first.
@@ -28,6 +30,8 @@ def seed(session: Session) -> None:
     subscriber_demo.seed(session)
     announcement_demo.seed(session)
     newsletter_demo.seed(session)
+    survey_demo.seed(session)
+    report_demo.seed(session)  # the newsletter's 2025 for the annual report, after the newsletter's own demo
 
 
 def seed_swedish_region(session: Session) -> None:

@@ -32,6 +32,7 @@ from services.subscriptions.subscribers.models import (
     Suppression,
     SuppressionReason,
 )
+from services.subscriptions.surveys import privacy as survey_privacy
 from shared.clients import ServiceCallFailed
 from shared.clients.events import EventsClient
 from shared.clients.mailer import MailerClient
@@ -72,7 +73,8 @@ def author_addresses(session: Session, address_hash: str) -> list[str]:
 
 
 def holds_here(session: Session, address_hash: str) -> bool:
-    return subscriber_of(session, address_hash) is not None or bool(author_addresses(session, address_hash))
+    return (subscriber_of(session, address_hash) is not None or bool(author_addresses(session, address_hash))
+            or survey_privacy.holds(session, address_hash))
 
 
 def export_here(session: Session, address_hash: str) -> dict[str, Any]:
@@ -82,7 +84,7 @@ def export_here(session: Session, address_hash: str) -> dict[str, Any]:
                 for article in export_author(session, address)]
     return {"generated_at": utcnow().isoformat(),
             "subscriptions": subscription_data(subscriber) if subscriber is not None else None,
-            "articles": articles}
+            "articles": articles, "surveys": survey_privacy.export_person(session, address_hash)}
 
 
 def export_elsewhere(address_hash: str) -> dict[str, Any]:
@@ -152,6 +154,7 @@ def erase_everywhere(session: Session, address_hash: str, known_addresses: Itera
     if subscriber is not None:
         addresses.add(subscriber.email)
         _erase_subscriber(session, subscriber)
+    addresses |= survey_privacy.erase_person(session, address_hash)
     for address in sorted(addresses):
         erase_author(session, address)
         forget_in_outbox(session, address)
