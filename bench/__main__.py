@@ -2,6 +2,9 @@
 
 A module is any `bench/<name>.py` that defines `def run(` (see bench/common.py for the interface).
 A module that fails or runs over its budget gets a line saying so; the others still run.
+At the end one line per figure: `<module>: <figure>: <value> (target <…>) MET|NOT MET`, and one for the
+whole run's time (target TOTAL_MINUTES). Naming modules runs only those and prints their figures, leaving
+RESULTS.md as it is (its figures all come from one full run).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from pathlib import Path
 from bench.common import BENCH_DIR, BUDGET_SECONDS, RESULTS, ROOT, Figure, figures_table
 
 SKIP = {"__init__", "__main__", "common"}
+TOTAL_MINUTES = 12.0  # the whole `make bench` on 2 cores
 
 
 def discover() -> list[str]:
@@ -72,14 +76,35 @@ def machine() -> str:
     return f"{os.cpu_count()} CPU ({cpu}), {memory_gib:.0f} GiB RAM, Python {platform.python_version()}"
 
 
+def total_line(total: float) -> str:
+    verdict = "MET" if total <= TOTAL_MINUTES * 60 else "NOT MET"
+    return f"make bench: total time: {total / 60:.1f} min (target ≤ {TOTAL_MINUTES:g} min) {verdict}"
+
+
+def summary(rows: list[tuple[str, list[Figure], float, str, str]], total: float | None) -> list[str]:
+    """One line per figure (and per failed module), then the run's time when every module ran."""
+    lines = []
+    for name, figures, _seconds, _doc, error in rows:
+        lines += [figure.summary_line() for figure in figures]
+        if error:
+            lines.append(f"{name}: {error} NOT MET")
+    if total is not None:
+        lines.append(total_line(total))
+    return lines
+
+
 def write_results(rows: list[tuple[str, list[Figure], float, str, str]], total: float) -> None:
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     figures = [figure for _name, module_figures, _s, _doc, _error in rows for figure in module_figures]
+    targets = [figure for figure in figures if figure.met is not None]
+    met = sum(1 for figure in targets if figure.met)
     lines = [
         "# Benchmark results",
         "",
-        f"Written by `make bench` ({now}) on {machine()}; total {total / 60:.1f} min.",
+        f"Written by `make bench` ({now}) on {machine()}; total {total / 60:.1f} min "
+        f"(target ≤ {TOTAL_MINUTES:g} min: {'MET' if total <= TOTAL_MINUTES * 60 else 'NOT MET'}).",
         "Every baseline was measured in the same run on the same machine; ratio = value / baseline.",
+        f"Targets met: {met} of {len(targets)}.",
         "",
         figures_table(figures),
         "",
@@ -89,14 +114,15 @@ def write_results(rows: list[tuple[str, list[Figure], float, str, str]], total: 
         "|---|---|---:|---|",
     ]
     for name, _figures, seconds, doc, error in rows:
-        summary = " ".join(doc.split()) if doc else ""
-        lines.append(f"| `bench.{name}` | {summary} | {seconds:.0f} s | {error or 'ok'} |")
-    lines.append("")
+        said = " ".join(doc.split()) if doc else ""
+        lines.append(f"| `bench.{name}` | {said} | {seconds:.0f} s | {error or 'ok'} |")
+    lines += ["", "## Summary", "", "```", *summary(rows, total), "```", ""]
     RESULTS.write_text("\n".join(lines))
 
 
 def main() -> int:
-    wanted = sys.argv[1:] or discover()
+    named = sys.argv[1:]
+    wanted = named or discover()
     rows = []
     started = time.monotonic()
     for name in wanted:
@@ -106,8 +132,12 @@ def main() -> int:
             print(f"   {error}", flush=True)
         rows.append((name, figures, seconds, doc, error))
     total = time.monotonic() - started
-    write_results(rows, total)
-    print(f"wrote {RESULTS.relative_to(ROOT)} ({total / 60:.1f} min)")
+    print("\n".join(["", "== summary", *summary(rows, None if named else total)]))
+    if named:
+        print(f"ran {len(wanted)} of the modules in {total / 60:.1f} min; {RESULTS.relative_to(ROOT)} left as it is")
+    else:
+        write_results(rows, total)
+        print(f"wrote {RESULTS.relative_to(ROOT)} ({total / 60:.1f} min)")
     return 1 if any(error for *_rest, error in rows) else 0
 
 

@@ -18,9 +18,12 @@ The interface a benchmark module follows (`bench/<name>.py`):
   module cannot affect another. It then writes `bench/RESULTS.md`: one row per figure with its
   baseline (measured in the same run) and the ratio value / baseline.
 - `python -m bench.<name>` runs one module alone and prints its figures.
-- Keep each module under about 3 minutes (the whole `make bench` must stay under 15 on 2 cores).
+- Keep each module under about 2 minutes (the whole `make bench` must stay under 12 on 2 cores).
   `BUDGET_SECONDS` is the per-module limit the runner enforces.
 - `higher_is_better` says how to read the ratio (rates: True; latencies, memory: False).
+- A figure may declare what it must reach: `Figure(...).target_ratio(0.25)` (the ratio, ≥ when higher is
+  better, else ≤), `.target_value(50)` (the value in its unit), or `target="…", met=…` for anything else.
+  RESULTS.md shows the target and MET / NOT MET; the runner prints one summary line per figure.
 - Measure the baseline in the same run, on the same machine, against the same server or sink.
 - Helpers below: `stopwatch`, `rate`, `percentile`, `free_port`, `postgres_databases` (fresh, migrated
   PostgreSQL databases for the three services), `sqlite_databases`, `service_env`, `Gunicorn`
@@ -76,6 +79,10 @@ class Figure:
     note: str = ""
     module: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    # What the figure must reach (optional), as people read it ("≥ 0.25x", "≤ 50 µs"), and whether this
+    # run reached it (None: no target). Set them directly, or with `target_ratio` / `target_value`.
+    target: str = ""
+    met: bool | None = None
 
     @property
     def ratio(self) -> float:
@@ -83,12 +90,44 @@ class Figure:
             return math.nan
         return self.value / self.baseline_value
 
+    def target_ratio(self, bound: float) -> Figure:
+        """Target on the ratio: at least `bound` when higher is better, else at most `bound`."""
+        ratio = self.ratio
+        self.target = f"{'≥' if self.higher_is_better else '≤'} {bound:g}x {self.baseline_name or 'baseline'}"
+        self.met = not math.isnan(ratio) and (ratio >= bound if self.higher_is_better else ratio <= bound)
+        return self
+
+    def target_value(self, bound: float) -> Figure:
+        """Target on the value itself, in the figure's unit: at least (higher is better) or at most `bound`."""
+        self.target = f"{'≥' if self.higher_is_better else '≤'} {format_value(bound)} {self.unit}".rstrip()
+        self.met = not math.isnan(self.value) and (self.value >= bound if self.higher_is_better
+                                                   else self.value <= bound)
+        return self
+
+    def target_value_and_ratio(self, value_bound: float, ratio_bound: float) -> Figure:
+        """Both targets at once (say ≥ 150 reg/s and ≥ 0.8x the uncontended rate)."""
+        value_target, value_met = self.target_value(value_bound).target, bool(self.met)
+        self.target_ratio(ratio_bound)
+        self.target, self.met = f"{value_target} and {self.target}", value_met and bool(self.met)
+        return self
+
+    @property
+    def verdict(self) -> str:
+        return "" if self.met is None else ("MET" if self.met else "NOT MET")
+
+    def summary_line(self) -> str:
+        """`<module>: <figure>: <value> (target <…>) MET|NOT MET` (the runner prints one per figure)."""
+        ratio = "" if math.isnan(self.ratio) else f", {self.ratio:.2f}x {self.baseline_name}"
+        target = f" (target {self.target}) {self.verdict}" if self.target else " (no target)"
+        return f"{self.module}: {self.name}: {format_value(self.value)} {self.unit}{ratio}{target}"
+
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Figure:
-        return cls(**data)
+        known = set(cls.__dataclass_fields__)
+        return cls(**{key: value for key, value in data.items() if key in known})
 
 
 # --- timing -------------------------------------------------------------------------------------
@@ -173,8 +212,8 @@ def postgres_databases(label: str, *, migrate: bool = True, fast_commits: bool =
         _dispose_service_databases()
         with admin.connect() as connection:
             for url in urls.values():
-                name = sa.make_url(url).database
-                connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                database = sa.make_url(url).database
+                connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
         admin.dispose()
 
 
@@ -504,15 +543,40 @@ def format_value(value: float) -> str:
 
 
 def figures_table(figures: Sequence[Figure]) -> str:
-    lines = ["| module | figure | value | baseline (same run) | baseline value | ratio |",
-             "|---|---|---:|---|---:|---:|"]
+    lines = ["| module | figure | value | baseline (same run) | baseline value | ratio | target | met |",
+             "|---|---|---:|---|---:|---:|---|---|"]
     for figure in figures:
         direction = "higher is better" if figure.higher_is_better else "lower is better"
         ratio = "n/a" if math.isnan(figure.ratio) else f"{figure.ratio:.2f}x ({direction})"
         name = figure.name + (f" — {figure.note}" if figure.note else "")
         lines.append(f"| {figure.module} | {name} | {format_value(figure.value)} {figure.unit} | "
-                     f"{figure.baseline_name} | {format_value(figure.baseline_value)} {figure.unit} | {ratio} |")
+                     f"{figure.baseline_name} | {format_value(figure.baseline_value)} {figure.unit} | {ratio} | "
+                     f"{figure.target or '—'} | {figure.verdict or '—'} |")
     return "\n".join(lines)
+
+
+# Targets of issue #19 for figures whose module declares none itself (matched by module and the start of the
+# figure's name); a module's own `target_ratio` / `target_value` / `target=` always wins.
+DEFAULT_TARGETS: dict[tuple[str, str], Callable[[Figure], Figure]] = {
+    ("registrations", "registration rate, one event"): lambda f: f.target_value_and_ratio(150, 0.8),
+    ("load", "events list page p95"): lambda f: f.target_ratio(4),
+    ("load", "event page p95"): lambda f: f.target_ratio(3),
+    ("load", "calendar feed, 500 events p95"): lambda f: f.target_ratio(3),
+    ("load", "national list"): lambda f: f.target_ratio(4),
+    ("load", "national feed"): lambda f: f.target_ratio(3),
+    ("national_feed", "national list"): lambda f: f.target_ratio(4),
+    ("national_feed", "national feed"): lambda f: f.target_ratio(3),
+}
+
+
+def apply_default_targets(figures: Sequence[Figure]) -> None:
+    for figure in figures:
+        if figure.target or figure.met is not None:
+            continue
+        for (module, prefix), apply in DEFAULT_TARGETS.items():
+            if figure.module == module and figure.name.startswith(prefix):
+                apply(figure)
+                break
 
 
 def main(run: Callable[[], list[Figure]]) -> None:
@@ -525,7 +589,10 @@ def main(run: Callable[[], list[Figure]]) -> None:
         figures = run()
     for figure in figures:
         figure.module = figure.module or module
+    apply_default_targets(figures)
     print(figures_table(figures))
+    for figure in figures:
+        print(figure.summary_line())
     print(f"({module}: {watch.seconds:.1f} s)")
     if args.json:
         args.json.write_text(json.dumps({"seconds": watch.seconds, "doc": (run.__doc__ or "").strip(),

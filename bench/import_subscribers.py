@@ -38,29 +38,52 @@ def subscriptions_app(urls: dict[str, str], data_dir: Path) -> Iterator[Any]:
         yield app
 
 
+WARM = 1_000  # rows imported (and inserted raw) first, so neither measurement pays the process's first use
+ROUNDS = 3  # of each, interleaved; the best of each counts
+NOTE = (f"every row's consent recorded; best of {ROUNDS} interleaved rounds of each, "
+        f"after a warm-up of {WARM:,} rows")
+
+
 def measure(urls: dict[str, str], data_dir: Path) -> tuple[float, float]:
-    """(import rows/s, raw executemany rows/s) on these databases."""
+    """(import rows/s, raw executemany rows/s) on these databases: the best of ROUNDS interleaved rounds of
+    each, after a warm-up of WARM rows."""
     import sqlalchemy as sa
 
     from services.subscriptions.models import db
-    from services.subscriptions.subscribers.models import Subscriber
+    from services.subscriptions.subscribers.models import ConsentEvent, Subscriber
     from services.subscriptions.subscribers.operations.importing import import_csv
 
-    with subscriptions_app(urls, data_dir):
-        text = sample_csv("import")
+    def imported(prefix: str, count: int) -> float:
+        text = sample_csv(prefix, count)
         with stopwatch() as watch:
             session = db.session()
             report = import_csv(session, text)
             session.commit()
-        if report.created != ROWS or report.errors:
+        if report.created != count or report.errors:
             raise RuntimeError(f"the import did not go as planned: {report.as_dict()}")
-        rows = [{"email": f"raw{n}@example.fi", "email_hash": secrets.token_hex(32), "name": f"{FIRST[n % 10]}",
+        return watch.seconds
+
+    def inserted(prefix: str, count: int) -> float:
+        rows = [{"email": f"{prefix}{n}@example.fi", "email_hash": secrets.token_hex(32), "name": f"{FIRST[n % 10]}",
                  "organisation": ORGANISATIONS[n % 5], "language": "fi", "status": "confirmed", "source": "import",
                  "consent_wording_version": "import", "token_key": secrets.token_hex(8), "confirmations_sent": 0}
-                for n in range(ROWS)]
+                for n in range(count)]
         with stopwatch() as raw, db.engine.begin() as connection:
-            connection.execute(sa.insert(Subscriber.__table__), rows)
-    return rate(ROWS, watch.seconds), rate(ROWS, raw.seconds)
+            connection.execute(sa.insert(Subscriber), rows)
+        return raw.seconds
+
+    with subscriptions_app(urls, data_dir):
+        imported("warm", WARM)
+        inserted("warmraw", WARM)
+        import_seconds, raw_seconds = [], []
+        for round_number in range(ROUNDS):  # interleaved, so a busy moment of the machine hits both
+            import_seconds.append(imported(f"import{round_number}-", ROWS))
+            raw_seconds.append(inserted(f"raw{round_number}-", ROWS))
+        with db.engine.connect() as connection:
+            consents = connection.execute(sa.select(sa.func.count()).select_from(ConsentEvent)).scalar_one()
+        if consents != WARM + ROUNDS * ROWS:
+            raise RuntimeError(f"{WARM + ROUNDS * ROWS} rows imported but {consents} consents recorded")
+    return rate(ROWS, min(import_seconds)), rate(ROWS, min(raw_seconds))
 
 
 def run() -> list[Figure]:
@@ -72,12 +95,12 @@ def run() -> list[Figure]:
             value, baseline = measure(urls, data_dir)
         figures.append(Figure("subscriber CSV import, SQLite", value, "rows/s",
                               baseline_name="raw executemany INSERT of the same rows", baseline_value=baseline,
-                              note="target ≥ 1,000 rows/s"))
+                              note=NOTE).target_value(1000))
         with postgres_databases("import") as urls:
             value, baseline = measure(urls, data_dir)
         figures.append(Figure("subscriber CSV import, PostgreSQL", value, "rows/s",
                               baseline_name="raw executemany INSERT of the same rows", baseline_value=baseline,
-                              note="target ≥ 1,000 rows/s"))
+                              note=NOTE).target_ratio(0.6))
     return figures
 
 

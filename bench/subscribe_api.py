@@ -1,6 +1,7 @@
-"""Subscribe API requests per second (POST /newsletter/api/v1/subscriptions: validate, rate limit,
-upsert, consent log, outbox row, relay to RabbitMQ) against a bare endpoint on the same gunicorn
-(same workers, middleware and headers), on PostgreSQL + RabbitMQ, loaded with wrk over loopback."""
+"""Subscribe API requests per second (POST /newsletter/api/v1/subscriptions: validate, rate limits, the request
+committed as one outbox row and its message sent to RabbitMQ, then the answer; the worker, not run here,
+subscribes) against a bare endpoint on the same gunicorn (same workers, middleware and headers), on
+PostgreSQL + RabbitMQ, loaded with wrk over loopback."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from bench.common import (
 SECONDS = 10
 CONNECTIONS = 8
 WORKERS = 3
+THREADS = 1
 
 
 def subscribe_lua(run: str) -> str:
@@ -64,7 +66,8 @@ def run() -> list[Figure]:
     with tempfile.TemporaryDirectory() as directory, postgres_databases("subscribe") as urls, \
             rabbitmq_vhost("subscribe") as broker_url:
         env = service_env(urls, Path(directory), broker_url=broker_url, ELO_PROXY_HOPS="1")
-        with Gunicorn('bench.common:with_bare_endpoint("subscriptions")', env, workers=WORKERS) as server:
+        with Gunicorn('bench.common:with_bare_endpoint("subscriptions")', env, workers=WORKERS,
+                      threads=THREADS) as server:
             bare = load(server.url + "/newsletter/bench/bare", seconds=SECONDS, connections=CONNECTIONS)
             run_id = "s" + secrets.token_hex(3)
             subscribe = load(server.url + "/newsletter/api/v1/subscriptions", seconds=SECONDS,
@@ -72,18 +75,20 @@ def run() -> list[Figure]:
                              body_for=subscribe_body(run_id), headers_for=subscribe_headers)
         engine = sa.create_engine(urls["subscriptions"])
         with engine.connect() as connection:
-            stored = connection.execute(sa.text("SELECT count(*) FROM subscribers")).scalar_one()
+            stored = connection.execute(sa.text("SELECT count(*) FROM outbox WHERE actor_name = "
+                                                "'subscriptions.subscribe'")).scalar_one()
         engine.dispose()
     accepted = subscribe.requests - subscribe.bad_status
     if accepted < subscribe.requests * 0.99:
         raise RuntimeError(f"the subscribe API refused {subscribe.bad_status} of {subscribe.requests} requests")
     note = (f"{WORKERS} sync workers, {CONNECTIONS} connections, {SECONDS} s; {subscribe.bad_status} non-2xx, "
-            f"{accepted} accepted, {stored} stored; {subscribe.tool}")
+            f"{accepted} accepted, {stored} recorded; {subscribe.tool}")
     return [
         Figure("subscribe API throughput", subscribe.rps, "req/s", "bare endpoint, same gunicorn", bare.rps,
-               note=note),
+               note=note).target_ratio(0.25),
         Figure("subscribe API latency p95", subscribe.p95_ms, "ms", "bare endpoint p95", bare.p95_ms,
-               higher_is_better=False, note=f"p50 {subscribe.p50_ms:.1f} ms vs {bare.p50_ms:.1f} ms"),
+               higher_is_better=False,
+               note=f"p50 {subscribe.p50_ms:.1f} ms vs {bare.p50_ms:.1f} ms").target_ratio(5),
     ]
 
 

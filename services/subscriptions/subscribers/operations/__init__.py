@@ -2,6 +2,7 @@
 
 - consent: subscribe (double opt-in), confirm, change preferences, unsubscribe, bounces and complaints
 - listing: the one search, counts, growth and CSV export of subscribers (API and workspace)
-- importing: CSV import (reads the export back)
+- intake: the subscribe request recorded (one committed outbox row and its message) before the answer
+- importing: CSV import (reads the export back); bulk: its many-rows writes (COPY, unnest)
 - links: personal links in emails and reading them back
 """

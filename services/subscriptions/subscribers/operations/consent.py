@@ -30,9 +30,9 @@ from services.subscriptions.subscribers.models import (
     Suppression,
     SuppressionReason,
 )
-from shared.contract import ContractSchema, Route, dump_payload, load_payload
+from services.subscriptions.subscribers.operations import intake
+from shared.contract import ContractSchema, Route, load_payload
 from shared.db import utcnow
-from shared.outbox import enqueue
 from shared.privacy import email_hash, normalise_email
 from shared.ratelimit import check_rate
 
@@ -118,18 +118,21 @@ def request_subscription(session: Session, request: SubscriptionRequest, source:
                          honeypot: str | None = None) -> None:
     """The form's or the API's request after validation: limited per address; a filled honeypot does nothing.
 
-    The request is only recorded (one outbox row) and the worker subscribes: the answer then takes the same
-    work, and so the same time, for a new, a pending and a subscribed address. (App config
-    `SUBSCRIBE_IN_WORKER`, default on outside tests; off, the request subscribes here.)"""
+    The request is only recorded (one outbox row committed before the answer, and its message: `intake`) and
+    the worker subscribes: the answer then takes the same work, and so the same time, for a new, a pending and a
+    subscribed address. (App config `SUBSCRIBE_IN_WORKER`, default on outside tests; off, the request
+    subscribes here.)"""
     limit_per_address(request.email)
     if honeypot:
         return
     if not current_app.config.get("SUBSCRIBE_IN_WORKER", not current_app.testing):
         subscribe(session, request, source)
         return
-    enqueue(session, SUBSCRIBE_STEP, dump_payload(SubscribeStep, {
+    # Already validated (SubscriptionIn, a superset of SubscribeStep's rules): plain JSON values as they are;
+    # the worker loads the payload with SubscribeStep (`subscribe_step`).
+    intake.record(session, SUBSCRIBE_STEP, {
         "email": request.email, "language": request.language, "topics": list(request.topics), "name": request.name,
-        "organisation": request.organisation, "source": source.value}))
+        "organisation": request.organisation, "source": source.value})
 
 
 def subscribe_step(session: Session, payload: Mapping[str, Any]) -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import enum
+import hmac
 import io
 import re
 import secrets
@@ -28,10 +28,8 @@ from typing import Any, cast
 
 from flask import current_app
 from marshmallow import ValidationError, validate
-from sqlalchemy import ARRAY, String, Table, any_, literal, select, update
-from sqlalchemy.dialects import sqlite
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
 
 from services.subscriptions.subscribers import emails
 from services.subscriptions.subscribers.models import (
@@ -45,17 +43,18 @@ from services.subscriptions.subscribers.models import (
     SubscriberTopic,
     Suppression,
 )
+from services.subscriptions.subscribers.operations.bulk import bulk_insert, one_of, parsed_ahead, unnest_insert
 from services.subscriptions.subscribers.operations.listing import EXPORT_COLUMNS, IMPORT_COLUMNS
 from shared.csvfile import plain_cell
 from shared.db import utcnow
 from shared.errors import InvalidInput
-from shared.privacy import email_hash, normalise_email
+from shared.privacy import normalise_email
 
 COLUMNS = IMPORT_COLUMNS
 DEPARTED = {SubscriberStatus.UNSUBSCRIBED: ConsentAction.UNSUBSCRIBE, SubscriberStatus.BOUNCED: ConsentAction.BOUNCE,
             SubscriberStatus.COMPLAINED: ConsentAction.COMPLAINT}
 IMPORT_WORDING = "import"
-CHUNK = 1000
+CHUNK = 2500  # rows per round of statements (and per progress step)
 _TOPIC_SPLIT = re.compile(r"[\s|,;]+")
 _email_validator = validate.Email()
 _SUBSCRIBERS_TABLE = cast(Table, Subscriber.__table__)
@@ -104,33 +103,45 @@ class ImportReport:
 
 def parse_csv(text: str, secret_key: str, default_language: str = "fi") -> tuple[list[ImportRow], list[RowError], int]:
     """(valid rows, row errors, number of data rows). A bad header is an `InvalidInput` for the whole file."""
-    text = text.removeprefix("\ufeff")
-    if not text.strip():
-        raise InvalidInput("The file is empty.", errors={"file": ["The file is empty."]})
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = _rows(csv.reader(io.StringIO(text), delimiter=delimiter))
-    header = [name.strip().lower() for name in next(reader)]
-    _check_header(header)
-    valid: list[ImportRow] = []
-    errors: list[RowError] = []
-    seen: dict[str, int] = {}
-    count = 0
-    for line_number, values in enumerate(reader, start=2):
-        if not any(value.strip() for value in values):
-            continue
-        count += 1
-        cells = {name: plain_cell(value) for name, value in zip(header, values, strict=False)}
-        parsed = _parse_row(line_number, cells, secret_key, default_language, len(values) == len(header))
-        if isinstance(parsed, RowError):
-            errors.append(parsed)
-        elif parsed.email_hash in seen:
-            first = seen[parsed.email_hash]
-            errors.append(RowError(line_number, "email", f"The same address is already on row {first}."))
-        else:
-            seen[parsed.email_hash] = line_number
-            valid.append(parsed)
-    return valid, errors, count
+    parsed = ParsedFile(text, secret_key, default_language)
+    valid = list(parsed.rows())
+    return valid, parsed.errors, parsed.count
+
+
+class ParsedFile:
+    """The file's header, checked at once (`InvalidInput`); `rows()` then yields the valid rows in order
+    while `errors` and `count` fill up (complete when `rows()` is exhausted)."""
+
+    def __init__(self, text: str, secret_key: str, default_language: str = "fi") -> None:
+        text = text.removeprefix("\ufeff")
+        if not text.strip():
+            raise InvalidInput("The file is empty.", errors={"file": ["The file is empty."]})
+        first_line = text.split("\n", 1)[0]
+        delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+        self._reader = _rows(csv.reader(io.StringIO(text), delimiter=delimiter))
+        self._header = [name.strip().lower() for name in next(self._reader)]
+        _check_header(self._header)
+        self._secret_key, self._default_language = secret_key, default_language
+        self.errors: list[RowError] = []
+        self.count = 0
+
+    def rows(self) -> Iterator[ImportRow]:
+        header, seen = self._header, dict[str, int]()
+        for line_number, values in enumerate(self._reader, start=2):
+            if not any(value.strip() for value in values):
+                continue
+            self.count += 1
+            cells = {name: plain_cell(value) for name, value in zip(header, values, strict=False)}
+            parsed = _parse_row(line_number, cells, self._secret_key, self._default_language,
+                                len(values) == len(header))
+            if isinstance(parsed, RowError):
+                self.errors.append(parsed)
+            elif parsed.email_hash in seen:
+                first = seen[parsed.email_hash]
+                self.errors.append(RowError(line_number, "email", f"The same address is already on row {first}."))
+            else:
+                seen[parsed.email_hash] = line_number
+                yield parsed
 
 
 def _rows(reader: Iterator[list[str]]) -> Iterator[list[str]]:
@@ -180,8 +191,13 @@ def _parse_row(number: int, values: dict[str, str], secret_key: str, default_lan
         left = (_moment(values, "unsubscribed_at") or utcnow()) if status == SubscriberStatus.UNSUBSCRIBED else None
     except _RowProblem as problem:
         return RowError(number, problem.field, problem.message)
-    return ImportRow(number, email, email_hash(secret_key, email), name, organisation, language, topics, consent,
+    return ImportRow(number, email, _hash(secret_key, email), name, organisation, language, topics, consent,
                      status, left)
+
+
+def _hash(secret_key: str, email: str) -> str:
+    """`shared.privacy.email_hash` of an address already normalised, in one call (the import hashes every row)."""
+    return hmac.digest(secret_key.encode(), email.encode(), "sha256").hex()
 
 
 def _email(value: str) -> str:
@@ -242,21 +258,18 @@ def _status(value: str, consent: dt.datetime | None) -> SubscriberStatus:
 
 def import_csv(session: Session, text: str, *, progress: Callable[[int], None] | None = None) -> ImportReport:
     secret = str(current_app.config["SECRET_KEY"])
-    rows, errors, count = parse_csv(text, secret, str(current_app.config.get("PRIMARY_LANGUAGE", "fi")))
-    report = ImportReport(rows=count, errors=errors)
-    for chunk in _chunks(rows, CHUNK):
+    parsed = ParsedFile(text, secret, str(current_app.config.get("PRIMARY_LANGUAGE", "fi")))
+    report = ImportReport()
+    for chunk in parsed_ahead(parsed.rows(), CHUNK):
         _import_chunk(session, chunk, report)
         if progress:
             progress(len(chunk))
-    if progress and errors:
-        progress(len(errors))
+    report.rows = parsed.count
+    report.errors += parsed.errors
+    if progress and parsed.errors:
+        progress(len(parsed.errors))
     report.errors.sort(key=lambda e: e.row)
     return report
-
-
-def _chunks(rows: Sequence[ImportRow], size: int) -> Iterator[Sequence[ImportRow]]:
-    for start in range(0, len(rows), size):
-        yield rows[start:start + size]
 
 
 def _import_chunk(session: Session, rows: Sequence[ImportRow], report: ImportReport) -> None:
@@ -339,54 +352,26 @@ def _confirmation_counter(pending: bool, now: dt.datetime) -> dict[str, Any]:
 def _insert_ignoring_duplicates(session: Session, values: list[dict[str, Any]]) -> list[tuple[int, str]]:
     """Insert, skipping addresses a parallel import or subscription added first; (id, hash) of ours.
 
-    One bulk INSERT and one SELECT: our rows are those that carry the token_key we generated.
+    PostgreSQL: one INSERT … ON CONFLICT DO NOTHING RETURNING (only our rows come back). SQLite: a bulk
+    INSERT and one SELECT: our rows are those that carry the token_key we generated.
     """
     table = _SUBSCRIBERS_TABLE
+    if session.get_bind().dialect.name == "postgresql":
+        found = unnest_insert(session, table, values, skip_duplicates=True, returning=("id", "email_hash"))
+        return [(int(row_id), str(address_hash)) for row_id, address_hash in found]
     bulk_insert(session, table, values, skip_duplicates=True)
     ours = {str(value["email_hash"]): str(value["token_key"]) for value in values}
-    found = session.execute(select(table.c.id, table.c.email_hash, table.c.token_key)
-                            .where(one_of(session, table.c.email_hash, list(ours))))
-    return [(int(row.id), str(row.email_hash)) for row in found if ours[row.email_hash] == row.token_key]
-
-
-def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]], *, skip_duplicates: bool = False) -> None:
-    """Many rows in one statement.
-
-    PostgreSQL gets `INSERT … SELECT FROM unnest(<one array per column>)`: one short statement whatever
-    the row count (a multi-row VALUES statement is re-parsed by the driver each time; executemany is one
-    message per row). SQLite runs in-process, where executemany is already fast.
-    """
-    if not rows:
-        return
-    connection = session.connection()
-    if connection.dialect.name != "postgresql":
-        statement = sqlite.insert(table)
-        connection.execute(statement.on_conflict_do_nothing() if skip_duplicates else statement, rows)
-        return
-    names = list(rows[0])
-    arrays = ", ".join(f"CAST(%({name})s AS {table.c[name].type.compile(dialect=connection.dialect)}[])"
-                       for name in names)
-    conflict = " ON CONFLICT DO NOTHING" if skip_duplicates else ""
-    sql = f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({arrays}){conflict}"  # noqa: S608
-    connection.exec_driver_sql(sql, {name: [_plain(row[name]) for row in rows] for name in names})
-
-
-def one_of(session: Session, column: Any, values: list[str]) -> ColumnElement[bool]:
-    """`column IN values`; on PostgreSQL as `= ANY(array)`, one short statement instead of a bind per value."""
-    if session.get_bind().dialect.name == "postgresql":
-        return cast(ColumnElement[bool], column == any_(literal(values, ARRAY(String))))
-    return cast(ColumnElement[bool], column.in_(values))
-
-
-def _plain(value: Any) -> Any:
-    return value.value if isinstance(value, enum.Enum) else value
+    rows = session.execute(select(table.c.id, table.c.email_hash, table.c.token_key)
+                           .where(one_of(session, table.c.email_hash, list(ours))))
+    return [(int(row.id), str(row.email_hash)) for row in rows if ours[row.email_hash] == row.token_key]
 
 
 def _log_imports(session: Session, made: Iterable[tuple[int, ImportRow]]) -> None:
     now = utcnow()
     bulk_insert(session, _CONSENT_TABLE, [{
-        "subscriber_id": sid, "email_hash": row.email_hash, "action": DEPARTED.get(row.status, ConsentAction.IMPORT),
-        "source": ConsentSource.IMPORT, "wording_version": IMPORT_WORDING, "language": row.language,
+        "subscriber_id": sid, "email_hash": row.email_hash,
+        "action": DEPARTED.get(row.status, ConsentAction.IMPORT).value,
+        "source": ConsentSource.IMPORT.value, "wording_version": IMPORT_WORDING, "language": row.language,
         "topics": " ".join(row.topics), "occurred_at": now,
     } for sid, row in made])
 
