@@ -1,6 +1,8 @@
 """The national calendar feed of 15 networks x 200 events (GET /events/calendar.ics under gunicorn, SQLite:
 one events file per network) against the one-network feed of 3,000 events (a deployment without added
-networks), measured in the same run. Target (issue #16): ratio <= 2.
+networks), measured in the same run. Target (issue #16): ratio <= 2. Then, on the national server under wrk,
+the p95 of the national list (`/events/`) and feed against a bare endpoint of the same gunicorn (issue #19:
+within 4x and 3x, as one network's list and feed).
 
 Two figures: unchanged (both served from their rendered copy, as when calendar apps poll: the national
 feed reads one marker row per network, the one-network feed its events' light rows), and right after an
@@ -20,12 +22,17 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench.common import Figure, Gunicorn, main, service_env, sqlite_databases
+from bench.common import Figure, Gunicorn, LoadResult, load, main, service_env, sqlite_databases
 
 NETWORKS = 15
 EVENTS_PER_NETWORK = 200
 ROUNDS = 5
 UNCHANGED_ROUNDS = 15
+# Under load (issue #19), as bench/load.py: the national list and feed p95 against the bare endpoint.
+LOADED_PATHS = ("/events/bench/bare", "/events/", "/events/calendar.ics")
+LOAD_WORKERS = 3
+LOAD_CONNECTIONS = 8
+LOAD_SECONDS = 5
 
 
 def _event_body(n: int, start: dt.datetime) -> dict[str, object]:
@@ -114,9 +121,11 @@ def _touch(database_file: Path) -> None:
                            (dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f"),))
 
 
-def _measure(env: dict[str, str], changing_file: Path) -> tuple[float, float, int]:
-    """Median ms after a change, median ms unchanged, and the feed's number of events."""
-    with Gunicorn('services.wsgi:create("events")', env, workers=1) as server:
+def _measure(env: dict[str, str], changing_file: Path,
+             loaded: list[LoadResult] | None = None) -> tuple[float, float, int]:
+    """Median ms after a change, median ms unchanged, and the feed's number of events; with `loaded`, then
+    the p95 under load of LOADED_PATHS (bare endpoint first) is appended to it."""
+    with Gunicorn('bench.common:with_bare_endpoint("events")', env, workers=LOAD_WORKERS) as server:
         url = server.url + "/events/calendar.ics"
         _get(url)  # warm-up: imports, VTIMEZONE cache, connections
         changed = []
@@ -124,6 +133,12 @@ def _measure(env: dict[str, str], changing_file: Path) -> tuple[float, float, in
             _touch(changing_file)
             changed.append(_get(url))
         unchanged = [_get(url)[0] for _ in range(UNCHANGED_ROUNDS)]
+        if loaded is not None:
+            for _path in LOADED_PATHS:  # every worker renders its copy once
+                for _ in range(LOAD_WORKERS * 2):
+                    _get(server.url + _path)
+            loaded.extend(load(server.url + path, seconds=LOAD_SECONDS, connections=LOAD_CONNECTIONS)
+                          for path in LOADED_PATHS)
     body = changed[-1][1]
     return statistics.median(t for t, _ in changed) * 1000, statistics.median(unchanged) * 1000, \
         body.count(b"BEGIN:VEVENT")
@@ -147,18 +162,33 @@ def run() -> list[Figure]:
         with sqlite_databases(national_dir) as urls:
             slugs = _add_networks(urls, template)
             changing = national_dir / "networks" / slugs[6] / "events.db"
-            national_changed, national_unchanged, national_count = _measure(service_env(urls, national_dir), changing)
+            loaded: list[LoadResult] = []
+            national_changed, national_unchanged, national_count = _measure(service_env(urls, national_dir), changing,
+                                                                            loaded)
     assert single_count == national_count == total, (single_count, national_count)
     note = f"{NETWORKS} SQLite files; target ratio <= 2"
-    return [Figure(f"national feed, {NETWORKS} networks x {EVENTS_PER_NETWORK} events, unchanged (rendered copy)",
-                   round(national_unchanged, 1), "ms", baseline_name=f"one-network feed of {total:,} events, unchanged",
-                   baseline_value=round(single_unchanged, 1), higher_is_better=False,
-                   note=f"median of {UNCHANGED_ROUNDS}; {note}"),
-            Figure(f"national feed, {NETWORKS} networks x {EVENTS_PER_NETWORK} events, after one event changed",
-                   round(national_changed, 1), "ms",
-                   baseline_name=f"one-network feed of {total:,} events after one event changed",
-                   baseline_value=round(single_changed, 1), higher_is_better=False, note=f"median of {ROUNDS}; {note}")]
-
+    bare, national_list, national_feed = loaded
+    under_load = (f"{LOAD_WORKERS} sync workers, {LOAD_CONNECTIONS} connections, {LOAD_SECONDS} s; "
+                  f"{NETWORKS} networks x {EVENTS_PER_NETWORK} events (SQLite files); bare: p50 {bare.p50_ms:.1f} ms")
+    return [
+        Figure("national events list p95 (`/events/`, several networks)", national_list.p95_ms, "ms",
+               "bare endpoint p95, same gunicorn", bare.p95_ms, higher_is_better=False,
+               note=f"p50 {national_list.p50_ms:.1f} ms, {national_list.rps:.0f} req/s, "
+                    f"{national_list.bad_status} non-2xx; {under_load}").target_ratio(4),
+        Figure("national calendar feed p95 (`/events/calendar.ics`, several networks)", national_feed.p95_ms, "ms",
+               "bare endpoint p95, same gunicorn", bare.p95_ms, higher_is_better=False,
+               note=f"p50 {national_feed.p50_ms:.1f} ms, {national_feed.rps:.0f} req/s, "
+                    f"{national_feed.bad_status} non-2xx; {under_load}").target_ratio(3),
+        Figure(f"national feed, {NETWORKS} networks x {EVENTS_PER_NETWORK} events, unchanged (rendered copy)",
+               round(national_unchanged, 1), "ms", baseline_name=f"one-network feed of {total:,} events, unchanged",
+               baseline_value=round(single_unchanged, 1), higher_is_better=False,
+               note=f"median of {UNCHANGED_ROUNDS}; {note}").target_ratio(2),
+        Figure(f"national feed, {NETWORKS} networks x {EVENTS_PER_NETWORK} events, after one event changed",
+               round(national_changed, 1), "ms",
+               baseline_name=f"one-network feed of {total:,} events after one event changed",
+               baseline_value=round(single_changed, 1), higher_is_better=False,
+               note=f"median of {ROUNDS}; {note}").target_ratio(2),
+    ]
 
 if __name__ == "__main__":
     main(run)

@@ -2,7 +2,9 @@
 (or Python threads without it):
 every request for ONE event (contended: each registration locks the same event row to count seats)
 against the same load spread over MANY events (uncontended). Afterwards the stored registrations are
-counted against the accepted answers, so a lost or doubled registration would show."""
+counted against the accepted answers, so a lost or doubled registration would show, and one event of
+CAPACITY seats loaded the same way must end with exactly CAPACITY seats taken (the rest waiting).
+Target (issue #19): one event >= 150 reg/s and >= 0.8x the same load over 50 events."""
 
 from __future__ import annotations
 
@@ -30,6 +32,8 @@ SECONDS = 10
 CONNECTIONS = 8
 WORKERS = 3
 MANY = 50
+CAPACITY = 50  # the capacity check: this many seats
+CAPACITY_SECONDS = 2
 
 
 def registration_lua(run: str, event_ids: list[int]) -> str:
@@ -81,13 +85,12 @@ def event_body(n: int) -> dict[str, Any]:
             "address": "Oulun kaupungintalo, Torikatu 10, Oulu", "slug": f"kuormitus-{secrets.token_hex(3)}-{n}"}
 
 
-def create_events(url: str, token: str, count: int) -> list[int]:
-    import json
+def create_events(url: str, token: str, count: int, *, capacity: int = 100_000) -> list[int]:
     import urllib.request
 
     ids = []
     for n in range(count):
-        body = event_body(n)
+        body = event_body(n) | {"capacity": capacity}
         request = urllib.request.Request(  # noqa: S310 - loopback
             url + "/events/api/v1/events", data=json.dumps(body).encode(), method="POST",
             headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
@@ -107,7 +110,8 @@ def stored_per_event(database_url: str) -> dict[int, int]:
 
 
 def run() -> list[Figure]:
-    """Registrations/s for one event (contended) vs many events (uncontended), PostgreSQL + RabbitMQ, wrk."""
+    """Registrations/s for one event (contended) vs many events (uncontended), PostgreSQL + RabbitMQ, wrk;
+    then one event of CAPACITY seats under the same load must end with exactly CAPACITY seats taken."""
     with tempfile.TemporaryDirectory() as directory, postgres_databases("registrations") as urls, \
             rabbitmq_vhost("registrations") as broker_url:
         token = admin_token(urls, "organizer")
@@ -116,17 +120,29 @@ def run() -> list[Figure]:
         with Gunicorn('bench.common:with_bare_endpoint("events")', env, workers=WORKERS) as server:
             one = create_events(server.url, token, 1)
             many = create_events(server.url, token, MANY)
+            limited = create_events(server.url, token, 1, capacity=CAPACITY)
+            warm = create_events(server.url, token, 3)
             endpoint = server.url + "/events/api/v1/events"
+            _load(endpoint, "warm" + secrets.token_hex(2), warm, seconds=1)  # every worker's imports and connections
             contended = _load(endpoint, "one" + secrets.token_hex(2), one)
             uncontended = _load(endpoint, "many" + secrets.token_hex(2), many)
+            for _round in range(5):  # until more have registered than there are seats
+                full = _load(endpoint, "full" + secrets.token_hex(2), limited, seconds=CAPACITY_SECONDS)
+                if full.requests > CAPACITY + CONNECTIONS:
+                    break
         stored = stored_per_event(urls["events"])
+        statuses = statuses_of(urls["events"], limited[0])
     for load_result, events in ((contended, one), (uncontended, many)):
-        accepted = load_result.requests - load_result.bad_status
-        if sum(stored.get(i, 0) for i in events) != accepted:
-            raise RuntimeError(f"{accepted} registrations accepted but {sum(stored.get(i, 0) for i in events)} stored")
+        _check_stored(load_result, sum(stored.get(i, 0) for i in events))
+    seated, total = statuses.get("pending", 0) + statuses.get("confirmed", 0), sum(statuses.values())
+    if seated != CAPACITY or total <= CAPACITY or statuses.get("waitlisted", 0) != total - CAPACITY:
+        raise RuntimeError(f"capacity {CAPACITY}, but the registrations ended as {statuses}")
+    capacity_note = (f"capacity check: {total} registrations for {CAPACITY} seats under the same "
+                     f"load, exactly {seated} hold a seat and {statuses.get('waitlisted', 0)} wait")
     return [
         _figure("registration rate, one event (contended)", contended, "same load over 50 events (uncontended)",
-                uncontended, sum(stored.get(i, 0) for i in one)),
+                uncontended, stored=sum(stored.get(i, 0) for i in one), capacity_note=capacity_note)
+        .target_value_and_ratio(150, 0.8),
         Figure("registration p95, one event", contended.p95_ms, "ms", "p95 over 50 events", uncontended.p95_ms,
                higher_is_better=False,
                note=f"p50 {contended.p50_ms:.1f} ms vs {uncontended.p50_ms:.1f} ms; "
@@ -135,18 +151,39 @@ def run() -> list[Figure]:
     ]
 
 
-def _load(endpoint: str, run: str, event_ids: list[int]) -> LoadResult:
-    return load(endpoint, seconds=SECONDS, connections=CONNECTIONS, lua=registration_lua(run, event_ids),
+def statuses_of(database_url: str, event_id: int) -> dict[str, int]:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(database_url)
+    with engine.connect() as connection:
+        rows = connection.execute(sa.text("SELECT status, count(*) FROM registrations WHERE event_id = :event "
+                                          "GROUP BY status"), {"event": event_id}).all()
+    engine.dispose()
+    return {str(status).lower(): int(count) for status, count in rows}
+
+
+def _check_stored(measured: LoadResult, stored: int) -> None:
+    """Every accepted registration is stored once. wrk stops with up to one request per connection in
+    flight: the server stores those, but they were never counted as answered."""
+    accepted = measured.requests - measured.bad_status
+    if not accepted <= stored <= accepted + CONNECTIONS + measured.errors:
+        raise RuntimeError(f"{accepted} registrations accepted but {stored} stored")
+
+
+def _load(endpoint: str, run: str, event_ids: list[int], seconds: float = SECONDS) -> LoadResult:
+    return load(endpoint, seconds=seconds, connections=CONNECTIONS, lua=registration_lua(run, event_ids),
                 method="POST", body_for=registration_body(run), headers_for=registration_headers,
                 path_for=registration_path(event_ids))
 
 
-def _figure(name: str, measured: LoadResult, baseline_name: str, baseline: LoadResult, stored: int) -> Figure:
+def _figure(name: str, measured: LoadResult, baseline_name: str, baseline: LoadResult, *, stored: int,
+            capacity_note: str) -> Figure:
     accepted = measured.requests - measured.bad_status
     extra: dict[str, Any] = {"accepted": accepted, "stored": stored, "non_2xx": measured.bad_status}
     return Figure(name, measured.rps, "reg/s", baseline_name, baseline.rps,
                   note=f"{WORKERS} sync workers, {CONNECTIONS} connections, {SECONDS} s each; "
-                       f"{accepted} accepted, {stored} stored, {measured.bad_status} non-2xx; {measured.tool}",
+                       f"{accepted} accepted, {stored} stored, {measured.bad_status} non-2xx; {measured.tool}; "
+                       f"{capacity_note}",
                   extra=extra)
 
 

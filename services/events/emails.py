@@ -94,9 +94,10 @@ def hold_context(registration: Registration) -> dict[str, Any]:
 
 def send(session: Session, *, template: str, key: str, registration: Registration, event: Event,
          extra: dict[str, Any] | None = None, with_ics: bool = False, cause: str | None = None,
-         cancel_ics: bool = False) -> None:
+         cancel_ics: bool = False, deliver: bool = True) -> dict[str, Any]:
     """`cause=ANONYMOUS` for mail that anyone typing the address can cause (the mailer caps it);
-    `cancel_ics` attaches the METHOD:CANCEL copy instead of the PUBLISH one."""
+    `cancel_ics` attaches the METHOD:CANCEL copy instead of the PUBLISH one. `deliver=False` only
+    returns the payload (for `enqueue` later), else it is also put in the outbox."""
     context = event_context(event, registration)
     context.update(extra or {})
     payload = dump_payload(EmailRequest, {
@@ -110,7 +111,9 @@ def send(session: Session, *, template: str, key: str, registration: Registratio
         "origin": str(current_app.config.get("SERVICE", "events")),
         "cause": cause,
     })
-    enqueue(session, SEND_EMAIL, payload)
+    if deliver:
+        enqueue(session, SEND_EMAIL, payload)
+    return payload
 
 
 # A retried request or a double click registers again within seconds: the first email is on its
@@ -132,16 +135,26 @@ def confirmation(session: Session, event: Event, registration: Registration, *, 
         return
     registration.last_confirmation_at = now
     registration.confirmations_sent += 1
+    send_confirmation(session, event, registration, cause=cause)
+
+
+def send_confirmation(session: Session, event: Event, registration: Registration, *,
+                      cause: str | None = ANONYMOUS, deliver: bool = True) -> dict[str, Any]:
+    """The email of `confirmation` for a registration already stamped (`last_confirmation_at`, and
+    `confirmations_sent` counting this one): a new registration is inserted stamped, in one statement.
+    `deliver=False`: only its payload (a registration prepares it before it locks the event)."""
     n = registration.confirmations_sent
     if registration.status is RegistrationStatus.PENDING:
-        send(session, template="registration-pending", key=f"registration-pending:{ident(registration)}:{n}",
-             registration=registration, event=event, extra=hold_context(registration), cause=ANONYMOUS)
-    elif registration.holds_seat:
-        send(session, template="registration-confirmed", key=f"registration-confirmed:{ident(registration)}:{n}",
-             registration=registration, event=event, with_ics=True, cause=cause)
-    else:
-        send(session, template="registration-waitlisted", key=f"registration-waitlisted:{ident(registration)}:{n}",
-             registration=registration, event=event, extra=hold_context(registration), cause=ANONYMOUS)
+        return send(session, template="registration-pending", key=f"registration-pending:{ident(registration)}:{n}",
+                    registration=registration, event=event, extra=hold_context(registration), cause=ANONYMOUS,
+                    deliver=deliver)
+    if registration.holds_seat:
+        return send(session, template="registration-confirmed",
+                    key=f"registration-confirmed:{ident(registration)}:{n}", registration=registration, event=event,
+                    with_ics=True, cause=cause, deliver=deliver)
+    return send(session, template="registration-waitlisted", key=f"registration-waitlisted:{ident(registration)}:{n}",
+                registration=registration, event=event, extra=hold_context(registration), cause=ANONYMOUS,
+                deliver=deliver)
 
 
 def promotion(session: Session, event: Event, registration: Registration) -> None:

@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, request
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, text
 from sqlalchemy.orm import Session
 
 from services.events.calendar import FeedEntry, calendar_domain
 from services.events.models import Event, EventKind, EventMode, EventStatus, Participation, Visibility, db
 from services.events.operations import listing, registrations, seats
-from shared.db import utcnow
+from shared.db import schema_of, utcnow
 from shared.network_registry import app_networks
 from shared.networks import NETWORK_ENVIRON, Network, settings_for, using_network
 from shared.settings import Settings
@@ -190,7 +190,9 @@ class Marker:
 
 
 def markers(chosen: Sequence[Organiser]) -> list[Marker]:
-    """One aggregate query per network."""
+    """One aggregate query per network; on PostgreSQL (a schema per network, one database) one query for all."""
+    if len(chosen) > 1 and db.default_engine.dialect.name == "postgresql":
+        return _markers_at_once(chosen)
     query = select(func.count(Event.id), func.max(Event.updated_at), func.max(Event.id))
     found = []
     for organiser in chosen:
@@ -198,6 +200,15 @@ def markers(chosen: Sequence[Organiser]) -> list[Marker]:
             count, changed_at, highest_id = session.execute(query).one()
             found.append(Marker(count, changed_at, highest_id))
     return found
+
+
+def _markers_at_once(chosen: Sequence[Organiser]) -> list[Marker]:
+    parts = [f'SELECT {position} AS position, count(id), max(updated_at), max(id) '  # noqa: S608 - schema names
+             f'FROM "{schema_of(organiser.network)}".events'  # are checked slugs (shared.networks)
+             for position, organiser in enumerate(chosen)]
+    with db.default_engine.connect() as connection:
+        rows = sorted(connection.execute(text(" UNION ALL ".join(parts))).all())
+    return [Marker(count, changed_at, highest_id) for _position, count, changed_at, highest_id in rows]
 
 
 def feed_entries(chosen: Sequence[Organiser], filters: Filters, language: str) -> list[FeedEntry]:
@@ -217,3 +228,42 @@ def feed_entries(chosen: Sequence[Organiser], filters: Filters, language: str) -
                                   open_nationwide=open_nationwide(event))
                 entries.append(((event.starts_at, position, event.id), entry))
     return [entry for _, entry in sorted(entries, key=lambda pair: pair[0])]
+
+
+# --- the list's rendered copies (pages.copies) ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class NationalPage:
+    """One page of the national list: its events in order, which of them take registrations now (by
+    organiser position and id), the page number and the number of pages."""
+
+    items: tuple[Upcoming, ...]
+    open_items: tuple[tuple[int, int], ...]
+    page: int
+    pages: int
+    expires_at: dt.datetime
+
+
+def seat_key(chosen: Sequence[Organiser], open_items: Sequence[tuple[int, int]]) -> tuple[Any, ...]:
+    """The rows the free seats of the page's open events are counted from, network by network (on
+    PostgreSQL in one query for all)."""
+    if open_items and db.default_engine.dialect.name == "postgresql":
+        return _seat_key_at_once(chosen, open_items)
+    found: list[Any] = []
+    for position in sorted({position for position, _ in open_items}):
+        with chosen[position].session() as session:
+            rows = seats.seat_rows(session, [event_id for where, event_id in open_items if where == position])
+        found.append((position, tuple((event_id, tuple((s.value, p.value, n) for s, p, n in counted))
+                                      for event_id, counted in sorted(rows.items()))))
+    return tuple(found)
+
+
+def _seat_key_at_once(chosen: Sequence[Organiser], open_items: Sequence[tuple[int, int]]) -> tuple[Any, ...]:
+    parts = []
+    for position in sorted({position for position, _ in open_items}):
+        ids = ", ".join(str(int(event_id)) for where, event_id in open_items if where == position)
+        parts.append(f"SELECT {position} AS position, event_id, coalesce(cancelled_from, status) AS counted, "  # noqa: S608
+                     f"participation, count(*) FROM \"{schema_of(chosen[position].network)}\".registrations "
+                     f"WHERE event_id IN ({ids}) GROUP BY event_id, coalesce(cancelled_from, status), participation")
+    with db.default_engine.connect() as connection:  # schema names are checked slugs, ids integers
+        return tuple(sorted(tuple(row) for row in connection.execute(text(" UNION ALL ".join(parts)))))

@@ -250,3 +250,17 @@ def test_the_national_feed_is_served_from_its_copy_until_a_network_changes(clien
 
     added = event_in(events_app, KAINUU)
     assert _title(added) in client.get("/events/calendar.ics").get_data(as_text=True)
+
+
+def test_the_national_list_shows_a_seat_taken_or_an_event_added_in_any_network_at_once(
+        client: Client, networks: Any, events_app: Flask) -> None:
+    from tests.events.factories import register
+    from tests.events.test_availability import page_text
+
+    event = event_in(events_app, KAINUU, capacity=3)
+    assert "3 paikkaa jäljellä" in page_text(client, "/events/?lang=fi")
+    with using_network(KAINUU):
+        register(events_app, event.id, "a@example.fi", confirm=False)
+    assert "2 paikkaa jäljellä" in page_text(client, "/events/?lang=fi")
+    added = event_in(events_app, ETELA, title={"fi": "Lisätty tapahtuma", "sv": "Tillagt evenemang"})
+    assert _title(added) in page_text(client, "/events/?lang=fi")

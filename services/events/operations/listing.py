@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from services.events.models import Event, EventKind, EventStatus, Visibility
@@ -80,3 +80,19 @@ def _matches(event: Any, theme: str | None, language: str | None) -> bool:
 def feed_version(events: Sequence[Any]) -> str:
     """What an ETag is made of: every event's id, sequence and last change."""
     return ";".join(f"{e.id}.{e.sequence}.{e.updated_at.timestamp():.6f}" for e in events)
+
+
+def events_marker(session: Session) -> tuple[str, dt.datetime | None]:
+    """What changes whenever any event does (count, newest change, highest id; one aggregate row): the
+    version of the rendered copies of the list, the event pages and the feeds (`pages.copies`); and the
+    newest change."""
+    count, changed_at, highest_id = session.execute(
+        select(func.count(Event.id), func.max(Event.updated_at), func.max(Event.id))).one()
+    changed = f"{changed_at.timestamp():.6f}" if changed_at else "-"
+    return f"{count}.{changed}.{highest_id}", changed_at
+
+
+def next_upcoming_end(session: Session, now: dt.datetime) -> dt.datetime | None:
+    """When the next public, not recurring event ends (and so leaves the upcoming list)."""
+    return session.scalar(select(func.min(Event.ends_at)).where(
+        Event.visibility == Visibility.PUBLIC, Event.rrule.is_(None), Event.ends_at >= now))

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import ValidationError
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from services.events import emails, links
@@ -21,17 +21,23 @@ from services.events.operations.seats import (
     fill_free_seats,
     give_seat,
     has_free_seat,
+    hold_length,
     hold_seat,
     seats,
-    someone_waits_for,
+    seats_and_registration,
 )
 from services.events.schemas import RegistrationInput
 from shared import scheduler
+from shared.contract import SEND_EMAIL
 from shared.db import utcnow
 from shared.errors import Conflict, Gone, InvalidInput, NotFound
+from shared.outbox import enqueue
 from shared.privacy import email_hash
 
 UNDO_WINDOW = dt.timedelta(minutes=10)
+# What decides whether a registration gets a seat, read again under the event row's lock (`register`).
+LOCKED_COLUMNS = ["status", "capacity", "onsite_capacity", "remote_capacity", "mode", "starts_at", "ends_at",
+                  "rrule", "registration_opens_at", "registration_closes_at"]
 FINAL_CANCEL_JOB = "events.cancellation_final"
 
 
@@ -70,34 +76,90 @@ def register(session: Session, event_id: int, raw: Mapping[str, Any], *, secret_
     The same address again gets its existing seat or place (nothing changes) and a fresh
     email (not when one went out moments ago: a retry or a double click); the answer never says
     more than a first registration would. `now` is the clock (default: now).
+
+    The body is checked before the event row is locked; under the lock (held until the caller
+    commits) only the seats are counted and the registration, its hold job and its email written:
+    a new registration is one INSERT with its final status.
     """
     now = now or utcnow()
-    event = lock_event(session, event_id)
-    if event.is_cancelled:
-        raise Gone("This event has been cancelled.")
-    if not registration_is_open(event, now):
-        raise Conflict("Registration for this event is not open.")
+    event = _open_event(session.get(Event, event_id), now)
     clean = read_registration(event, raw, default_language=default_language)
     address_hash = email_hash(secret_key, clean["email"])
-    existing = session.scalar(select(Registration).where(Registration.event_id == event.id,
-                                                         Registration.email_hash == address_hash))
-    if existing is not None and existing.cancelled_from is not None:  # cancelled moments ago by the organiser
+    registration = Registration(event_id=event.id, email_hash=address_hash, created_at=now, queued_at=now,
+                                updated_at=now, status=RegistrationStatus.PENDING, checked_in=False,
+                                hold_until=now + hold_length(event, now), last_confirmation_at=now,
+                                confirmations_sent=1, **clean)
+    prepared = _prepared_email(session, event, registration)
+    # Seats are counted under the lock from here. Only what decides a seat is read again (not the texts).
+    session.refresh(event, attribute_names=LOCKED_COLUMNS, with_for_update=True)
+    event = _open_event(event, now)
+    taken, existing_id = seats_and_registration(session, event.id, address_hash)
+    if existing_id is not None:
+        existing = session.get(Registration, existing_id, populate_existing=True)
+        assert existing is not None  # counted under the lock a moment ago
+        return _registered_before(session, event, existing, clean, now)
+    if not (has_free_seat(event, taken, clean["participation"])
+            and not taken.someone_waits_for(clean["participation"])):
+        registration.status, registration.hold_until = RegistrationStatus.WAITLISTED, None
+    else:
+        registration.hold_until = now + hold_length(event, now)  # the same, unless the start moved meanwhile
+    session.add(registration)
+    if registration.id is None:
+        session.flush()  # the id, for the hold's job and the email's links
+    if registration.status is RegistrationStatus.PENDING:
+        hold_seat(session, event, registration, now, new=True)
+    if prepared is not None and prepared[0] == (registration.status, registration.hold_until):
+        enqueue(session, SEND_EMAIL, prepared[1])
+    else:
+        emails.send_confirmation(session, event, registration)
+    return RegistrationOutcome(registration, created=True)
+
+
+def _prepared_email(session: Session, event: Event, registration: Registration) -> tuple[Any, dict[str, Any]] | None:
+    """On PostgreSQL a new registration takes its id from the sequence before the event is locked, and its
+    email is made then, as if it gets a seat: the lock is held for less. (What it was made for, and it.)"""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    registration.id = session.scalar(text("SELECT nextval(pg_get_serial_sequence('registrations', 'id'))"))
+    return (registration.status, registration.hold_until), emails.send_confirmation(session, event, registration,
+                                                                                    deliver=False)
+
+
+def _registered_before(session: Session, event: Event, existing: Registration, clean: Mapping[str, Any],
+                       now: dt.datetime) -> RegistrationOutcome:
+    """The address has a registration for the event: kept as it is (with a fresh email), or registered again."""
+    if existing.cancelled_from is not None:  # cancelled moments ago by the organiser
         _restore(session, event, existing, now)
-    if existing is not None and existing.status in ACTIVE_STATUSES:
+    if existing.status in ACTIVE_STATUSES:
         emails.confirmation(session, event, existing, repeat=True, now=now)
         session.flush()
         return RegistrationOutcome(existing, created=False)
     taken = seats(session, event.id)
     gets_seat = (has_free_seat(event, taken, clean["participation"])
-                 and not someone_waits_for(session, event, clean["participation"]))
-    registration = existing or Registration(event_id=event.id, email_hash=address_hash, created_at=now)
+                 and not taken.someone_waits_for(clean["participation"]))
+    return RegistrationOutcome(_register_again(session, event, existing, clean, gets_seat=gets_seat, now=now),
+                               created=False)
+
+
+def _open_event(event: Event | None, now: dt.datetime) -> Event:
+    if event is None:
+        raise NotFound("There is no such event.")
+    if event.is_cancelled:
+        raise Gone("This event has been cancelled.")
+    if not registration_is_open(event, now):
+        raise Conflict("Registration for this event is not open.")
+    return event
+
+
+def _register_again(session: Session, event: Event, registration: Registration, clean: Mapping[str, Any], *,
+                    gets_seat: bool, now: dt.datetime) -> Registration:
+    """An address whose registration was cancelled or expired registers again: at the end of the
+    waiting list, or in a free seat (confirmed outright if the address was confirmed before)."""
     for name, value in clean.items():
         setattr(registration, name, value)
     registration.status, registration.queued_at, registration.updated_at = RegistrationStatus.WAITLISTED, now, now
     registration.cancelled_at = registration.promoted_at = registration.hold_until = None
     registration.checked_in = False
-    if existing is None:
-        session.add(registration)
     session.flush()
     if gets_seat:
         if registration.address_confirmed_at is not None:
@@ -106,7 +168,7 @@ def register(session: Session, event_id: int, raw: Mapping[str, Any], *, secret_
             hold_seat(session, event, registration, now)
         session.flush()
     emails.confirmation(session, event, registration, now=now)
-    return RegistrationOutcome(registration, created=existing is None)
+    return registration
 
 
 def confirm_address(session: Session, registration_id: int, *, by_organiser: bool = False,

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -29,6 +29,7 @@ from services.events.models import (
 )
 from shared import scheduler
 from shared.db import utcnow
+from shared.models import Job
 
 HOLD_JOB = "events.hold_ends"
 
@@ -42,6 +43,11 @@ class Seats:
     remote: int
     waitlisted: int
     pending: int = 0
+    waiting_ways: frozenset[Participation] = frozenset()  # the ways someone on the waiting list takes part
+
+    def someone_waits_for(self, participation: Participation) -> bool:
+        """A free seat goes to the waiting list first (only possible with split capacities)."""
+        return participation in self.waiting_ways
 
     @property
     def confirmed(self) -> int:
@@ -65,6 +71,17 @@ def seats(session: Session, event_id: int) -> Seats:
     return _tally([(status, participation, count) for status, participation, count in rows])
 
 
+def seats_and_registration(session: Session, event_id: int, address_hash: str) -> tuple[Seats, int | None]:
+    """`seats`, and in the same query the id of the event's registration for `address_hash` (None: none)."""
+    holder = func.max(case((Registration.email_hash == address_hash, Registration.id)))
+    rows = session.execute(select(counted_status(), Registration.participation, func.count(), holder)
+                           .where(Registration.event_id == event_id)
+                           .group_by(counted_status(), Registration.participation)).all()
+    found = [registration_id for *_counted, registration_id in rows if registration_id is not None]
+    return _tally([(status, participation, count) for status, participation, count, _ in rows]), \
+        (found[0] if found else None)
+
+
 def _tally(rows: Sequence[tuple[RegistrationStatus, Participation, int]]) -> Seats:
     taken: Counter[Participation] = Counter()
     for status, participation, count in rows:
@@ -72,7 +89,9 @@ def _tally(rows: Sequence[tuple[RegistrationStatus, Participation, int]]) -> Sea
             taken[participation] += count
     waiting = sum(n for s, _p, n in rows if s is RegistrationStatus.WAITLISTED)
     pending = sum(n for s, _p, n in rows if s is RegistrationStatus.PENDING)
-    return Seats(sum(taken.values()), taken[Participation.ONSITE], taken[Participation.REMOTE], waiting, pending)
+    ways = frozenset(p for s, p, n in rows if s is RegistrationStatus.WAITLISTED and n)
+    return Seats(sum(taken.values()), taken[Participation.ONSITE], taken[Participation.REMOTE], waiting, pending,
+                 ways)
 
 
 @dataclass(frozen=True)
@@ -96,14 +115,29 @@ def availability_by_event(session: Session, events: Sequence[Event]) -> dict[int
     """Availability of each event (one query for all): per way of taking part when a hybrid event
     limits one of them, else one line; nothing when nothing is limited. A free seat that someone
     waits for is not free: it goes to the waiting list first (`register`, `fill_free_seats`)."""
-    rows: dict[int, list[tuple[RegistrationStatus, Participation, int]]] = {event.id: [] for event in events}
+    rows = seat_rows(session, [event.id for event in events])
+    return {event.id: availability_of(event, rows[event.id]) for event in events}
+
+
+SeatRow = tuple[RegistrationStatus, Participation, int]
+
+
+def seat_rows(session: Session, event_ids: Sequence[int]) -> dict[int, list[SeatRow]]:
+    """What seats and availability are counted from, per event (one query): (status, way, how many).
+    Equal rows mean equal availability, so a page showing it can be kept while they stay equal."""
+    rows: dict[int, list[SeatRow]] = {event_id: [] for event_id in event_ids}
     if rows:
         for event_id, status, participation, count in session.execute(
                 select(Registration.event_id, counted_status(), Registration.participation, func.count())
                 .where(Registration.event_id.in_(list(rows)))
-                .group_by(Registration.event_id, counted_status(), Registration.participation)):
+                .group_by(Registration.event_id, counted_status(), Registration.participation)
+                .order_by(Registration.event_id, counted_status(), Registration.participation)):
             rows[event_id].append((status, participation, count))
-    return {event.id: _availability(event, rows[event.id]) for event in events}
+    return rows
+
+
+def availability_of(event: Event, rows: Sequence[SeatRow]) -> list[Availability]:
+    return _availability(event, rows)
 
 
 def _availability(event: Event, rows: Sequence[tuple[RegistrationStatus, Participation, int]]) -> list[Availability]:
@@ -153,7 +187,7 @@ def has_free_seat(event: Event, taken: Seats, participation: Participation) -> b
 def _with_seat(taken: Seats, participation: Participation) -> Seats:
     onsite = participation is Participation.ONSITE
     return Seats(taken.taken + 1, taken.onsite + onsite, taken.remote + (not onsite), max(0, taken.waitlisted - 1),
-                 taken.pending)
+                 taken.pending, taken.waiting_ways)
 
 
 def waiting_list(session: Session, event_id: int) -> list[Registration]:
@@ -213,13 +247,19 @@ def hold_length(event: Event, now: dt.datetime) -> dt.timedelta:
     return max(dt.timedelta(minutes=1), min(setting, (event.starts_at - now) / 4))
 
 
-def hold_seat(session: Session, event: Event, registration: Registration, now: dt.datetime) -> None:
+def hold_seat(session: Session, event: Event, registration: Registration, now: dt.datetime, *,
+              new: bool = False) -> None:
     """The registration holds a seat as pending until `hold_until`; a job then ends the hold (if the
-    address is still unconfirmed) and gives the seat to the next person."""
-    registration.status = RegistrationStatus.PENDING
-    registration.hold_until = now + hold_length(event, now)
-    scheduler.schedule(session, kind=HOLD_JOB, key=_hold_key(registration, registration.hold_until),
-                       due_at=registration.hold_until, payload={"registration_id": registration.id})
+    address is still unconfirmed) and gives the seat to the next person. `new`: the registration was
+    inserted in this transaction (with `status` and `hold_until` already set), so no job can have its
+    key yet: the job is added without looking for one."""
+    hold_until = registration.hold_until if new and registration.hold_until else now + hold_length(event, now)
+    registration.status, registration.hold_until = RegistrationStatus.PENDING, hold_until
+    key, payload = _hold_key(registration, hold_until), {"registration_id": registration.id}
+    if new:
+        session.add(Job(kind=HOLD_JOB, key=key, due_at=hold_until, payload=payload))
+    else:
+        scheduler.schedule(session, kind=HOLD_JOB, key=key, due_at=hold_until, payload=payload)
 
 
 def end_hold_quietly(registration: Registration, session: Session) -> None:

@@ -24,6 +24,7 @@ from services.events.emails import sees_online_link
 from services.events.models import Event, EventKind, RegistrationStatus, db
 from services.events.operations import events as event_cases
 from services.events.operations import listing, registrations
+from services.events.pages import copies
 from shared.db import utcnow
 from shared.errors import Gone, InvalidInput, NotFound
 from shared.labels import THEMES
@@ -50,12 +51,23 @@ def feed() -> Response:
     if national_view:
         return _national_feed(filters, slugs)
     session = db.session()
-    stamps = listing.feed_stamps(session, kind=filters.kind, theme=filters.theme, language=filters.language)
     text_language = filters.language or "fi"
     name = FEED_NAMES[text_language]
-    key = f"{filters.kind}|{filters.theme}|{filters.language}"
-    return _ics_response(stamps, name=name, language=text_language, key=key,
-                         load=lambda: listing.events_by_ids(session, [row.id for row in stamps]))
+    # The version is the events' marker (one aggregate row): a poll of an unchanged calendar reads no event.
+    # The day is part of it, as events fall out of the year-back window.
+    marker, changed_at = listing.events_marker(session)
+    version = (f"{marker}|{filters.kind}|{filters.theme}|{filters.language}|{name}|{utcnow().date()}|"
+               f"{links.base_url()}|{copies.database_key()}")
+
+    def render() -> str:
+        stamps = listing.feed_stamps(session, kind=filters.kind, theme=filters.theme, language=filters.language)
+        text = calendar_text(listing.events_by_ids(session, [row.id for row in stamps]),
+                             host=calendar_domain(session, links.base_url()), name=name, language=text_language,
+                             base_url=links.base_url())
+        db.session.commit()  # the calendar domain, when this was the first UID ever made
+        return text
+
+    return _conditional_ics(_etag(version), changed_at or FIRST_MODIFIED, private=False, render=render)
 
 
 def _feed_filters(national_view: bool) -> tuple[national.Filters, list[str]]:

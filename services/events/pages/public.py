@@ -16,11 +16,12 @@ from services.events.emails import sees_online_link
 from services.events.limits import limit_registrations
 from services.events.models import Event, EventKind, Registration, db
 from services.events.operations import events, feedback, listing, registrations, seats
+from services.events.pages import copies
 from shared.db import utcnow
 from shared.errors import DomainError, Gone, InvalidInput, NotFound
 from shared.form_messages import field_message
 from shared.formatting import local
-from shared.labels import THEMES, kind_label, mode_label, theme_label
+from shared.labels import SECTORS, THEMES, kind_label, mode_label, sector_label, theme_label
 from shared.plain_language import page_template
 from shared.settings import LANGUAGES
 from shared.tokens import TokenExpired, TokenInvalid
@@ -33,7 +34,8 @@ MONTHS = {"fi": ["tammikuu", "helmikuu", "maaliskuu", "huhtikuu", "toukokuu", "k
                  "november", "december"],
           "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
                  "November", "December"]}
-FORM_FIELDS = ("name", "email", "organisation", "participation", "language", "dietary_needs", "accessibility_needs")
+FORM_FIELDS = ("name", "email", "organisation", "sector", "participation", "language", "dietary_needs",
+               "accessibility_needs")
 
 
 def add_routes(app: Flask) -> None:
@@ -62,6 +64,7 @@ def page_helpers() -> dict[str, Any]:
         "theme_label": lambda key: theme_label(key, language),
         "kind_label": lambda key: kind_label(key, language),
         "mode_label": lambda key: mode_label(key, language),
+        "sector_label": lambda key: sector_label(key, language),
         "status_label": status_label,
         "availability_status": availability_status,
         "theme_keys": THEMES,
@@ -108,20 +111,33 @@ def index() -> str:
     theme = theme if theme in THEMES else None
     language = language if language in LANGUAGES else None
     session = db.session()
-    matching = listing.upcoming_stamps(session, kind=kind, theme=theme, language=language)
-    pages = max(1, -(-len(matching) // PAGE_SIZE))
-    page = min(_page_number(request.args.get("page")), pages)
-    shown = listing.events_by_ids(session, [row.id for row in matching[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]])
-    year = utcnow().year
-    filters: dict[str, Any] = {"kind": kind, "theme": theme, "in": language}
-    page_language = current_language()
-    return render_template("events/index.html", events=shown, availability=open_availability(session, shown),
-                           kind=kind, theme=theme, event_language=language,
-                           page=page, pages=pages, page_url=lambda number: url_for("index", page=number, **filters),
-                           kind_options=[(k.value, kind_label(k.value, page_language)) for k in EventKind],
-                           theme_options=[(t, theme_label(t, page_language)) for t in THEMES],
-                           year_url=url_for("year", year=year), year=year,
-                           feed_url=f"{links.base_url()}/events/calendar.ics")
+
+    def compose() -> tuple[list[Event], int, int]:
+        matching = listing.upcoming_stamps(session, kind=kind, theme=theme, language=language)
+        pages = max(1, -(-len(matching) // PAGE_SIZE))
+        page = min(_page_number(request.args.get("page")), pages)
+        ids = [row.id for row in matching[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]]
+        return listing.events_by_ids(session, ids), page, pages
+
+    # Served from a rendered copy while no event and no count of seats shown has changed (pages.copies).
+    composed, marker, loaded = copies.list_page(session, (kind, theme, language, request.args.get("page")), compose,
+                                                registrations.registration_is_open)
+    rows = seats.seat_rows(session, composed.open_ids)
+
+    def render() -> str:
+        shown = loaded if loaded is not None else listing.events_by_ids(session, list(composed.ids))
+        year = utcnow().year
+        filters: dict[str, Any] = {"kind": kind, "theme": theme, "in": language}
+        page_language = current_language()
+        return render_template(
+            "events/index.html", events=shown, availability=copies.availability(shown, rows),
+            kind=kind, theme=theme, event_language=language, page=composed.page, pages=composed.pages,
+            page_url=lambda number: url_for("index", page=number, **filters),
+            kind_options=[(k.value, kind_label(k.value, page_language)) for k in EventKind],
+            theme_options=[(t, theme_label(t, page_language)) for t in THEMES],
+            year_url=url_for("year", year=year), year=year, feed_url=f"{links.base_url()}/events/calendar.ics")
+
+    return copies.serve(("list", marker, composed, copies.seat_key(rows)), composed.expires_at, render)
 
 
 def national_index() -> str:
@@ -134,23 +150,50 @@ def national_index() -> str:
                                theme=_known(args.get("theme"), THEMES), language=_known(args.get("in"), LANGUAGES),
                                mode=_known(args.get("mode"), national.MODES))
     chosen = national.organisers([slug] if slug else [])
-    matching = national.upcoming(chosen, filters)
-    pages = max(1, -(-len(matching) // PAGE_SIZE))
-    page = min(_page_number(args.get("page")), pages)
-    shown = national.listed(chosen, matching[(page - 1) * PAGE_SIZE:page * PAGE_SIZE])
+    composed, shown = _national_page(chosen, filters, args.get("page"))
+    seat_key = national.seat_key(chosen, composed.open_items)
+    page, pages = composed.page, composed.pages
     chosen_filters: dict[str, Any] = {"network": slug, "kind": filters.kind, "theme": filters.theme,
                                       "in": filters.language, "mode": filters.mode}
     feed_filters = {"network": slug, "kind": filters.kind, "theme": filters.theme, "lang": filters.language,
                     "mode": filters.mode}
     language = current_language()
-    return render_template(
-        "events/national.html", listed=shown, filters=chosen_filters, page=page, pages=pages,
-        page_url=lambda number: url_for("index", page=number, **chosen_filters),
-        network_options=[(organiser.slug, organiser.name_in(language)) for organiser in national.organisers()],
-        kind_options=[(k.value, kind_label(k.value, language)) for k in EventKind],
-        theme_options=[(t, theme_label(t, language)) for t in THEMES],
-        mode_options=[(mode, mode_label(mode, language)) for mode in national.MODES],
-        feed_url=f"{links.base_url()}/events/calendar.ics" + _query(feed_filters))
+
+    def render() -> str:
+        return render_template(
+            "events/national.html", listed=shown or national.listed(chosen, composed.items), filters=chosen_filters,
+            page=page, pages=pages, page_url=lambda number: url_for("index", page=number, **chosen_filters),
+            network_options=[(organiser.slug, organiser.name_in(language)) for organiser in national.organisers()],
+            kind_options=[(k.value, kind_label(k.value, language)) for k in EventKind],
+            theme_options=[(t, theme_label(t, language)) for t in THEMES],
+            mode_options=[(mode, mode_label(mode, language)) for mode in national.MODES],
+            feed_url=f"{links.base_url()}/events/calendar.ics" + _query(feed_filters))
+
+    return copies.serve(("national", composed, seat_key), composed.expires_at, render)
+
+
+def _national_page(chosen: list[national.Organiser], filters: national.Filters,
+                   raw_page: str | None) -> tuple[national.NationalPage, list[national.Listed] | None]:
+    """Which events the page shows, kept while no chosen network's events change (their markers); the
+    listed events when composed just now."""
+    now = utcnow()
+    key = ("national", tuple(str(marker) for marker in national.markers(chosen)), filters, raw_page,
+           tuple(organiser.slug for organiser in chosen))
+    found: national.NationalPage | None = copies.compositions.get(key, now)
+    if found is not None:
+        return found, None
+    matching = national.upcoming(chosen, filters)
+    pages = max(1, -(-len(matching) // PAGE_SIZE))
+    page = min(_page_number(raw_page), pages)
+    items = matching[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
+    shown = national.listed(chosen, items)
+    position_of = {organiser.slug: position for position, organiser in enumerate(chosen)}
+    open_items = tuple((position_of[listed.organiser.slug], listed.event.id) for listed in shown
+                       if registrations.registration_is_open(listed.event))
+    composed = national.NationalPage(tuple(items), open_items, page, pages,
+                                     copies.expiry([listed.event for listed in shown], now))
+    copies.compositions.put(key, composed, composed.expires_at)
+    return composed, shown
 
 
 def _known(value: str | None, allowed: Sequence[str]) -> str | None:
@@ -179,7 +222,10 @@ def event_page(slug: str) -> tuple[str, int]:
     event = events.event_by_slug(db.session(), slug)
     if request.method == "POST":
         return _register_from_form(event)
-    return _render_event(event, form={}, errors={}), 200
+    # Served from a rendered copy while the event and its seats stay as they were (pages.copies).
+    rows = seats.seat_rows(db.session(), [event.id] if registrations.registration_is_open(event) else [])
+    key = ("event", event.id, event.sequence, event.updated_at, copies.seat_key(rows))
+    return copies.serve(key, copies.expiry([event], utcnow()), lambda: _render_event(event, form={}, errors={})), 200
 
 
 def _render_event(event: Event, *, form: dict[str, Any], errors: dict[str, list[str]]) -> str:
@@ -191,7 +237,7 @@ def _render_event(event: Event, *, form: dict[str, Any], errors: dict[str, list[
         is_open=registrations.registration_is_open(event),
         participation_options=_participation_options(event, available),
         ics_url=ics_url, webcal_url=links.webcal_url(ics_url), google_url=links.google_calendar_url(event, language),
-        labels=_form_labels(event),
+        labels=_form_labels(event), sector_options=[(key, sector_label(key, language)) for key in SECTORS],
     )
 
 
@@ -207,6 +253,7 @@ def _participation_options(event: Event, available: list[seats.Availability]) ->
 def _form_labels(event: Event) -> dict[str, str]:
     language = current_language()
     labels = {"name": _("Name"), "email": _("Email address"), "organisation": _("Organisation"),
+              "sector": _("Which sector do you work in?"),
               "participation": _("How will you take part?"), "language": _("Language for emails"),
               "dietary_needs": _("Dietary needs"), "accessibility_needs": _("Accessibility needs")}
     for question in event.questions:
@@ -238,6 +285,8 @@ def _register_from_form(event: Event) -> tuple[str, int]:
         return render_template("events/registered.html", event=event, status="received"), 200
     data = _form_data(event, request.form)
     limit_registrations(data.get("email"))
+    if not data["sector"] and registrations.registration_is_open(event):  # asked here; the API may leave it out
+        return _render_event(event, form=data, errors=_without_sector(event, data)), 422
     try:
         outcome = registrations.register(db.session(), event.id, data, secret_key=current_app.config["SECRET_KEY"],
                                          default_language=current_language())
@@ -250,6 +299,16 @@ def _register_from_form(event: Event) -> tuple[str, int]:
     status = outcome.registration.status.value
     db.session.commit()
     return render_template("events/registered.html", event=event, status=status), 201
+
+
+def _without_sector(event: Event, data: dict[str, Any]) -> dict[str, list[str]]:
+    """The form without a sector: its message next to the field, with the other fields' messages."""
+    try:
+        registrations.read_registration(event, data, default_language=current_language())
+        errors: dict[str, Any] = {}
+    except InvalidInput as error:
+        errors = dict(error.errors or {})
+    return {**_translated(errors), "sector": [_("Choose the sector you work in.")]}
 
 
 def _registration_or_gone(token: str, purpose: str, max_age: int) -> Registration:
