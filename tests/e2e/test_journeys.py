@@ -217,6 +217,7 @@ def test_create_event_fill_it_wait_cancel_promote_and_give_feedback(
         page.fill("#f-name", name)
         page.fill("#f-email", email)
         page.fill("#f-organisation", "Oulun seudun ammattiopisto")
+        page.check("input[name=sector][value=education]")
         submit(page, "form[action*='#register']")
         page.locator("[role=status]:not(.status-region)").first.wait_for()
     check_a11y(page)  # the waiting-list answer
