@@ -5,8 +5,9 @@ VENV := .venv
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# Two workers (pytest-xdist); tests that start process trees or a browser keep to one worker each.
-PYTEST_ARGS ?= -n 2 --dist loadgroup
+# Three workers (pytest-xdist) on two cores: the process-tree tests spend much of their time waiting.
+# Tests that start process trees run in two groups and the browser tests in one, each on one worker.
+PYTEST_ARGS ?= -n 3 --dist loadgroup
 
 .PHONY: run test lint bench deploy-check clean
 

@@ -536,18 +536,27 @@ def smtp_sink() -> Iterator[SmtpSink]:
 _GROUPS = {"reliability": "processes", "deploy": "processes", "e2e": "browser"}
 # Deployment tests that run short `elo` commands, not process trees: free to run beside the others.
 _UNGROUPED = {"test_upgrade.py", "test_backup.py", "test_compose.py"}
+# With three workers or more (or ELO_TEST_PROCESS_GROUPS=2), these files' process trees run on a second
+# worker beside the others: about half of the process-tree tests' time each way.
+_SECOND_PROCESS_GROUP = {"test_mailer_faults.py", "test_system_broker_restart.py", "test_system_schedulers.py",
+                         "test_network_fairness.py", "test_events_scheduler.py", "test_metrics.py"}
+_PROCESS_GROUPS = int(os.environ.get("ELO_TEST_PROCESS_GROUPS")
+                      or (2 if int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) >= 3 else 1))
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist turns the group markers into node ids
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """With `-n 2 --dist loadgroup` (as `make test` runs), the tests that start whole process trees
-    run one after another on one worker, and the browser tests on one worker, while the other
-    worker takes the rest; two process trees at once would only slow each other down."""
+    """With `-n 3 --dist loadgroup` (as `make test` runs), the tests that start whole process trees run
+    one after another in two groups of about equal time, each on one worker, and the browser tests on
+    one worker; the small tests fill the gaps. Much of a process-tree test's time is waiting (a relay
+    down for 30 s, a worker killed and restarted), so a third worker on two cores is time gained."""
     tests_dir = Path(__file__).resolve().parent
     for item in items:
         relative = Path(str(item.path)).resolve().relative_to(tests_dir)
         group = _GROUPS.get(relative.parts[0]) if len(relative.parts) > 1 else None
         if relative.name in _UNGROUPED:
             group = None
+        if group == "processes" and _PROCESS_GROUPS > 1 and relative.name in _SECOND_PROCESS_GROUP:
+            group = "processes-2"
         if group is not None:
             item.add_marker(pytest.mark.xdist_group(group))

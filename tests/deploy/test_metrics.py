@@ -16,14 +16,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from services.events.models import db as events_db
 from shared.db import utcnow
 from shared.models import OutboxMessage
 from tests.reliability.conftest import Processes, SmtpSinkProcess, request_json
-
-pytestmark = pytest.mark.xdist_group("processes")
 
 GUNICORN_CONF = ("--config", "python:services.gunicorn_conf")
 HEALTHZ = 'elo_http_requests_total{method="GET",route="/healthz",service="events",status="200"}'
