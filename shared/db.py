@@ -135,7 +135,13 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin_immediate(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # A connection opened with `execution_options(elo_read_only=True)` only reads: a deferred BEGIN takes no
+    # write lock, so it neither waits for a writer nor makes one wait.
+    read_only = connection.get_execution_options().get(READ_ONLY_OPTION)
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+READ_ONLY_OPTION = "elo_read_only"
 
 
 # Where a Database is found: in its app's extensions, and in the info of every session it makes

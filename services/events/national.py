@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from services.events.calendar import FeedEntry, calendar_domain
 from services.events.models import Event, EventKind, EventMode, EventStatus, Participation, Visibility, db
 from services.events.operations import listing, registrations, seats
-from shared.db import schema_of, utcnow
+from shared.db import READ_ONLY_OPTION, schema_of, utcnow
 from shared.network_registry import app_networks
 from shared.networks import NETWORK_ENVIRON, Network, settings_for, using_network
 from shared.settings import Settings
@@ -195,9 +195,9 @@ def markers(chosen: Sequence[Organiser]) -> list[Marker]:
         return _markers_at_once(chosen)
     query = select(func.count(Event.id), func.max(Event.updated_at), func.max(Event.id))
     found = []
-    for organiser in chosen:
-        with organiser.session() as session:
-            count, changed_at, highest_id = session.execute(query).one()
+    for organiser in chosen:  # a read: no session, no write lock on SQLite
+        with db.engine_for(organiser.network).connect().execution_options(**{READ_ONLY_OPTION: True}) as connection:
+            count, changed_at, highest_id = connection.execute(query).one()
             found.append(Marker(count, changed_at, highest_id))
     return found
 
