@@ -317,6 +317,13 @@ def template_globals() -> dict[str, Any]:
     }
 
 
+def keep_private(response: Response) -> Response:
+    """For pages behind personal links (they show an address): no caches, no search engines."""
+    response.headers["Cache-Control"] = "no-store, private"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
 def network_name(language: str | None = None) -> str:
     """The network's name in `language` (default: the page's), from ELO_NETWORK_NAME[_SV|_EN]."""
     settings: Settings | None = current_app.config.get("ELO_SETTINGS")

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, Response, render_template, request
+from flask import Blueprint, Flask, render_template, request
 
 from services.subscriptions.announcements.links import STOP_PURPOSE, subscriber_from_stop_token
 from services.subscriptions.announcements.operations import choices
 from services.subscriptions.models import db
 from services.subscriptions.subscribers.operations.links import preferences_url
 from shared.tokens import TokenExpired, TokenInvalid
+from shared.web import keep_private
 
 pages = Blueprint("announcement_pages", __name__)
 
@@ -20,11 +21,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(pages)
 
 
-@pages.after_request
-def _personal_pages_stay_private(response: Response) -> Response:
-    response.headers["Cache-Control"] = "no-store, private"
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    return response
+pages.after_request(keep_private)  # pages behind personal links
 
 
 @pages.route("/announcements/stop/<token>", methods=["GET", "POST"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, render_template, request
+from flask import Blueprint, Flask, current_app, render_template, request
 from flask_babel import force_locale
 
 from services.subscriptions.models import db
@@ -19,6 +19,7 @@ from services.subscriptions.surveys.operations import answering
 from services.subscriptions.surveys.schemas import Errors, read_answers
 from shared.i18n import explicit_language
 from shared.tokens import TokenExpired, TokenInvalid
+from shared.web import keep_private
 
 pages = Blueprint("survey_pages", __name__)
 
@@ -27,11 +28,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(pages)
 
 
-@pages.after_request
-def _personal_pages_stay_private(response: Response) -> Response:
-    response.headers["Cache-Control"] = "no-store, private"
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    return response
+pages.after_request(keep_private)  # pages behind personal links
 
 
 def _problem(*, expired: bool = False) -> tuple[str, int]:

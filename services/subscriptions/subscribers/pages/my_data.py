@@ -29,7 +29,7 @@ from shared.errors import TooManyRequests
 from shared.networks import Network, current_network
 from shared.ratelimit import check_rate
 from shared.tokens import TokenExpired, TokenInvalid
-from shared.web import current_language
+from shared.web import current_language, keep_private
 
 REQUESTS_PER_IP = 20  # per hour, from one client: then 429
 LINKS_PER_ADDRESS = 3  # per hour, to one address: more requests answer the same but mail nothing
@@ -39,12 +39,6 @@ ERASE_SCOPES = ("this", "all")  # this network only, or every network the addres
 
 def session() -> Session:
     return db.session()
-
-
-def _private(response: Response) -> Response:
-    response.headers["Cache-Control"] = "no-store, private"
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    return response
 
 
 @pages.route("/my-data", methods=["GET", "POST"])
@@ -102,8 +96,8 @@ def my_data_link(token: str) -> Any:
         return render_template("subscribers/my_data_open.html", token=token)
     session().commit()  # no transaction stays open while the networks and the other services answer
     parts = privacy.parts_of(privacy.export_all_networks(link.address_hash, current_language()))
-    return _private(Response(render_template("subscribers/my_data.html", parts=parts,
-                                             page_token=links.my_data_session_token(link))))
+    return keep_private(Response(render_template("subscribers/my_data.html", parts=parts,
+                                                 page_token=links.my_data_session_token(link))))
 
 
 def _page_link() -> links.MyDataLink:
@@ -121,7 +115,7 @@ def my_data_download() -> Any:
     data = privacy.export_all_networks(link.address_hash, current_language())
     response = Response(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json")
     response.headers["Content-Disposition"] = 'attachment; filename="my-data.json"'
-    return _private(response)
+    return keep_private(response)
 
 
 def _erase_scope() -> str:
@@ -146,7 +140,7 @@ def my_data_erase() -> Any:
     names = {"erased": [privacy.name_of(current_network(), current_language()), *_names(erased_too)],
              "kept": _names(others if scope == "this" else [])}
     if request.form.get("confirm") != "yes":
-        return _private(Response(render_template("subscribers/my_data_erase.html", scope=scope, names=names,
+        return keep_private(Response(render_template("subscribers/my_data_erase.html", scope=scope, names=names,
                                                  page_token=request.form.get("token", ""))))
     privacy.erase_in_networks(erased_too, link.address_hash)
     found = privacy.addresses_in(privacy.export_elsewhere(link.address_hash))
@@ -156,7 +150,7 @@ def my_data_erase() -> Any:
         return _problem(error)
     privacy.erase_everywhere(session(), link.address_hash, found)
     session().commit()
-    return _private(Response(render_template("subscribers/erased.html", names=names)))
+    return keep_private(Response(render_template("subscribers/erased.html", names=names)))
 
 
 def _names(networks: list[Network | None]) -> list[str]:

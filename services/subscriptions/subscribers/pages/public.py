@@ -26,7 +26,7 @@ from services.subscriptions.subscribers.operations.consent import ConfirmOutcome
 from services.subscriptions.subscribers.schemas import SubscriptionIn
 from shared.plain_language import page_template
 from shared.tokens import TokenExpired, TokenInvalid
-from shared.web import current_language
+from shared.web import current_language, keep_private
 
 pages = Blueprint("subscriber_pages", __name__)
 
@@ -42,10 +42,7 @@ def session() -> Session:
 @pages.after_request
 def _personal_pages_stay_private(response: Response) -> Response:
     """Pages behind personal links show an address: no caches, no search engines."""
-    if request.view_args and "token" in request.view_args:
-        response.headers["Cache-Control"] = "no-store, private"
-        response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    return response
+    return keep_private(response) if request.view_args and "token" in request.view_args else response
 
 
 # --- subscribe -----------------------------------------------------------------------------------
