@@ -10,7 +10,7 @@ from typing import Any
 from tests.web.conftest import PASSWORD, make_user
 
 __all__ = ["NO_SIDEWAYS_SCROLL", "PASSWORD", "WIDTHS", "check_page", "link_in_mail", "log_in_browser", "make_user",
-           "wait_until"]
+           "page_failures", "wait_until"]
 
 # The two widths every journey runs at: a desktop and a phone.
 WIDTHS = (1280, 390)
@@ -21,6 +21,20 @@ def check_page(page: Any, check_a11y: Callable[[Any], None]) -> None:
     """axe finds nothing, and the page does not scroll sideways (WCAG 1.4.10)."""
     check_a11y(page)
     assert page.evaluate(NO_SIDEWAYS_SCROLL), f"{page.url} scrolls sideways"
+
+
+def page_failures(page: Any, label: str, check_a11y: Callable[[Any], None]) -> list[str]:
+    """What is wrong with the open page, for tests that check many pages and report them together: a
+    sideways scroll (more than 1 px) and axe's findings, each starting with `label`."""
+    failures = []
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    if overflow > 1:
+        failures.append(f"{label}: scrolls sideways by {overflow} px")
+    try:
+        check_a11y(page)
+    except AssertionError as error:
+        failures.append(f"{label}: {error}")
+    return failures
 
 
 def log_in_browser(page: Any, prefix: str, email: str, password: str = PASSWORD) -> None:

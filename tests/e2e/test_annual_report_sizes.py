@@ -9,14 +9,10 @@ from typing import Any
 from flask import Flask
 
 from services.subscriptions.reports.demo import YEAR
-from tests.e2e.helpers import log_in_browser, make_user
+from tests.e2e.helpers import log_in_browser, make_user, page_failures
 from tests.e2e.test_accessibility import load_demo
+from tests.e2e.test_accessibility_sizes import SIZES
 from tests.web.conftest import PASSWORD
-
-SIZES = {"desktop 1280 px": ({"width": 1280, "height": 900}, 1),
-         "phone 390 px": ({"width": 390, "height": 844}, 3),
-         "200 % zoom": ({"width": 640, "height": 450}, 2)}
-SIDEWAYS_JS = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
 
 
 def test_the_report_at_three_sizes_in_three_languages(page: Any, browser: Any, live_server: str,
@@ -38,13 +34,7 @@ def test_the_report_at_three_sizes_in_three_languages(page: Any, browser: Any, l
                 assert response is not None
                 assert response.status == 200, f"{size} {language}: {response.status}"
                 assert sized.locator("svg.chart-svg").count() > 3
-                overflow = sized.evaluate(SIDEWAYS_JS)
-                if overflow > 1:
-                    failures.append(f"{size} {language}: scrolls sideways by {overflow} px")
-                try:
-                    check_a11y(sized)
-                except AssertionError as error:
-                    failures.append(f"{size} {language}: {error}")
+                failures += page_failures(sized, f"{size} {language}", check_a11y)
         finally:
             context.close()
     assert not failures, "\n\n".join(failures)

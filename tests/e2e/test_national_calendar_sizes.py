@@ -9,8 +9,9 @@ from typing import Any
 from flask import Flask
 
 from shared.networks import Network, using_network
+from tests.e2e.helpers import page_failures
 from tests.e2e.test_accessibility import load_demo
-from tests.e2e.test_accessibility_sizes import SIDEWAYS_JS, SIZES, sized  # noqa: F401 (a fixture)
+from tests.e2e.test_accessibility_sizes import SIZES, sized  # noqa: F401 (a fixture)
 from tests.events.factories import make_event
 from tests.networks.conftest import network_b  # noqa: F401 (a fixture)
 
@@ -37,11 +38,5 @@ def test_the_national_calendar_at_three_sizes_in_three_languages(
             text = page.locator("main").inner_text()
             assert heading.lower() in text.lower(), f"{language}: not the national calendar"
             assert network_name in text, f"{language}: the organising network is not named"
-            overflow = page.evaluate(SIDEWAYS_JS)
-            if overflow > 1:
-                failures.append(f"{size} {language}: scrolls sideways by {overflow} px")
-            try:
-                check_a11y(page)
-            except AssertionError as error:
-                failures.append(f"{size} {language}: {error}")
+            failures += page_failures(page, f"{size} {language}", check_a11y)
     assert not failures, "\n\n".join(failures)

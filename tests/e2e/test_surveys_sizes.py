@@ -14,9 +14,9 @@ from sqlalchemy import select
 from services.subscriptions.models import db
 from services.subscriptions.surveys.models import Survey
 from shared.db import utcnow
-from tests.e2e.helpers import log_in_browser, make_user
+from tests.e2e.helpers import log_in_browser, make_user, page_failures
 from tests.e2e.test_accessibility import load_demo
-from tests.e2e.test_accessibility_sizes import SIDEWAYS_JS, SIZES, sized  # noqa: F401 (a fixture)
+from tests.e2e.test_accessibility_sizes import SIZES, sized  # noqa: F401 (a fixture)
 from tests.subscriptions.survey_factories import make_survey, send_to
 from tests.web.conftest import PASSWORD
 
@@ -52,13 +52,7 @@ def test_survey_pages_at_three_sizes(page: Any, apps: dict[str, Flask], sized: C
             assert response is not None
             assert response.status == 200, f"{size} {path}: {response.status}"
             assert tab.locator("html").get_attribute("lang") == language, path
-            overflow = tab.evaluate(SIDEWAYS_JS)
-            if overflow > 1:
-                failures.append(f"{size} {path}: scrolls sideways by {overflow} px")
-            try:
-                check_a11y(tab)
-            except AssertionError as error:
-                failures.append(f"{size} {path}: {error}")
+            failures += page_failures(tab, f"{size} {path}", check_a11y)
     assert not failures, "\n\n".join(failures)
 
 
